@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How a command prints a table."""
 
     table = "table"
@@ -121,7 +121,7 @@ def print_frame(
         console.print(frame_to_table(df, title=title, float_digits=float_digits))
         if meta:
             for key in ("source", "sources", "note", "approximation"):
-                if key in meta and meta[key]:
+                if meta.get(key):
                     console.print(f"[dim]{key}: {meta[key]}[/]")
 
 

@@ -1,0 +1,79 @@
+"""``soteplan region``: what the embedded (or a user's) region holds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from soteplan.cli._common import OutputFormat, console, print_frame
+from soteplan.region import available_regions, load_region
+
+RegionOpt = Annotated[
+    str, typer.Option("--region", "-r", help="Embedded region id or a region directory.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``region`` command group."""
+    grp = typer.Typer(help="Inspect a region: municipalities, data tables and their provenance.")
+    app.add_typer(grp, name="region")
+
+    @grp.command("list")
+    def list_regions() -> None:
+        """List the regions embedded in the package."""
+        for rid in available_regions():
+            console.print(rid)
+
+    @grp.command("info")
+    def info(region: RegionOpt = "keski-suomi") -> None:
+        """Summary of a region: municipalities, years, service points, models, tables."""
+        r = load_region(region)
+        console.print(f"[bold]{r.name_fi}[/] ({r.name_en}), {r.crs}")
+        console.print(
+            f"municipalities: {len(r.municipality_codes())} now, "
+            f"{len(r.municipalities)} in the data"
+        )
+        console.print(f"population totals: {r.total_years[0]}–{r.total_years[-1]}")
+        console.print(f"population by age and sex: {', '.join(map(str, r.age_sex_years))}")
+        for name, proj in r.projections.items():
+            console.print(f"projection {name}: {proj['year'].min()}–{proj['year'].max()}")
+        counts = r.service_points["type"].value_counts().sort_index()
+        console.print("service points: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+        console.print("organisation models: " + ", ".join(r.groupings))
+        console.print("further tables: " + ", ".join(sorted(r.tables)))
+        for line in r.attribution:
+            console.print(f"[dim]{line}[/]")
+
+    @grp.command("municipalities")
+    def municipalities(
+        region: RegionOpt = "keski-suomi",
+        year: Annotated[int | None, typer.Option(help="Membership in this year.")] = None,
+        fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    ) -> None:
+        """Municipalities with codes, names, subregions and areas."""
+        r = load_region(region)
+        codes = r.municipality_codes(year)
+        df = pd.DataFrame(r.municipalities.drop(columns="geometry")).loc[
+            codes,
+            ["name_fi", "name_sv", "subregion_name", "hospital_district", "land_area_km2"],
+        ]
+        df.index.name = "code"
+        print_frame(df, fmt, title=f"{r.name_fi}: municipalities")
+
+    @grp.command("provenance")
+    def provenance(region: RegionOpt = "keski-suomi") -> None:
+        """Where every table comes from: publisher, licence, intermediary."""
+        r = load_region(region)
+        rows = [
+            {
+                "table": p.table,
+                "publisher": p.publisher,
+                "licence": p.licence,
+                "source": p.source,
+                "intermediary": p.intermediary,
+            }
+            for p in r.provenance.values()
+        ]
+        print_frame(pd.DataFrame(rows).set_index("table"), OutputFormat.table, title="Provenance")

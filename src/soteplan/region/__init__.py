@@ -1,0 +1,24 @@
+"""The data model of a planning region and its loaders.
+
+>>> from soteplan.region import load_region
+>>> ks = load_region("keski-suomi")            # doctest: +SKIP
+>>> ks.population_total(2020).sum()            # doctest: +SKIP
+272617
+"""
+
+from __future__ import annotations
+
+from soteplan.region._load import available_regions, load_region, region_dir
+from soteplan.region._model import MAX_AGE, SEXES, Area, Grouping, Provenance, Region
+
+__all__ = [
+    "MAX_AGE",
+    "SEXES",
+    "Area",
+    "Grouping",
+    "Provenance",
+    "Region",
+    "available_regions",
+    "load_region",
+    "region_dir",
+]
