@@ -1,0 +1,53 @@
+"""Road graphs and car travel times.
+
+:class:`RoadGraph` holds a directed road network as CSR arrays with node
+coordinates in EPSG:3067, cached on disk by a content hash.  Build one from an
+OpenStreetMap PBF (:func:`from_osm`), a road-line layer (:func:`from_lines`) or
+the approximate Keski-Suomi main roads (:func:`main_roads_graph`); then compute
+:func:`travel_times` matrices or the :func:`nearest_facility` of every origin.
+"""
+
+from __future__ import annotations
+
+from soteplan.network._builders import KS_APPROXIMATION, from_lines, from_osm, main_roads_graph
+from soteplan.network._graph import (
+    DEFAULT_ACCESS_DETOUR,
+    DEFAULT_ACCESS_SPEED_KMH,
+    RoadGraph,
+    cache_dir,
+    cached_graph,
+    content_hash,
+)
+from soteplan.network._routing import (
+    NearestResult,
+    Snap,
+    TravelTimeResult,
+    nearest_facility,
+    points_xy,
+    snap,
+    travel_times,
+)
+from soteplan.network._speeds import MAIN_ROAD_SPEEDS_KMH, OSM_HIGHWAY_SPEEDS_KMH, parse_maxspeed
+
+__all__ = [
+    "DEFAULT_ACCESS_DETOUR",
+    "DEFAULT_ACCESS_SPEED_KMH",
+    "KS_APPROXIMATION",
+    "MAIN_ROAD_SPEEDS_KMH",
+    "OSM_HIGHWAY_SPEEDS_KMH",
+    "NearestResult",
+    "RoadGraph",
+    "Snap",
+    "TravelTimeResult",
+    "cache_dir",
+    "cached_graph",
+    "content_hash",
+    "from_lines",
+    "from_osm",
+    "main_roads_graph",
+    "nearest_facility",
+    "parse_maxspeed",
+    "points_xy",
+    "snap",
+    "travel_times",
+]
