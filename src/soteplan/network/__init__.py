@@ -17,6 +17,7 @@ from soteplan.network._graph import (
     cache_dir,
     cached_graph,
     content_hash,
+    frame_hash,
 )
 from soteplan.network._routing import (
     NearestResult,
@@ -42,6 +43,7 @@ __all__ = [
     "cache_dir",
     "cached_graph",
     "content_hash",
+    "frame_hash",
     "from_lines",
     "from_osm",
     "main_roads_graph",

@@ -26,6 +26,7 @@ from soteplan.network._graph import (
     RoadGraph,
     cached_graph,
     content_hash,
+    frame_hash,
 )
 from soteplan.network._speeds import (
     MAIN_ROAD_SPEEDS_KMH,
@@ -329,6 +330,7 @@ def main_roads_graph(
     max_segment_m: float = 500.0,
     access_speed_kmh: float = DEFAULT_ACCESS_SPEED_KMH,
     access_detour: float = DEFAULT_ACCESS_DETOUR,
+    cache: bool | str | Path = False,
 ) -> RoadGraph:
     """The approximate Keski-Suomi network: main roads plus straight-line access legs.
 
@@ -358,10 +360,39 @@ def main_roads_graph(
         Densify roads so that points join within about this spacing (metres).
     access_speed_kmh, access_detour
         Straight-line access leg (see above).
+    cache
+        ``False`` (default: the graph builds in well under a second), ``True``
+        (default cache directory) or a directory.
     """
     if "road_class" not in main_roads.columns:
         raise MissingColumnError("main roads: no column 'road_class' (valtatie|kantatie)")
     table = {**MAIN_ROAD_SPEEDS_KMH, **dict(speeds or {})}
+    params = {
+        "builder": "main_roads",
+        "speeds": table,
+        "snap_tolerance_m": snap_tolerance_m,
+        "max_segment_m": max_segment_m,
+        "access_speed_kmh": access_speed_kmh,
+        "access_detour": access_detour,
+    }
+    return cached_graph(
+        "mainroads",
+        frame_hash(main_roads, params),
+        lambda: _main_roads(
+            main_roads, table, snap_tolerance_m, max_segment_m, access_speed_kmh, access_detour
+        ),
+        cache=cache,
+    )
+
+
+def _main_roads(
+    main_roads: gpd.GeoDataFrame,
+    table: dict[str, float],
+    snap_tolerance_m: float,
+    max_segment_m: float,
+    access_speed_kmh: float,
+    access_detour: float,
+) -> RoadGraph:
     return from_lines(
         main_roads,
         snap_tolerance_m=snap_tolerance_m,

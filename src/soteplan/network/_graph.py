@@ -25,6 +25,7 @@ __all__ = [
     "cache_dir",
     "cached_graph",
     "content_hash",
+    "frame_hash",
 ]
 
 #: Version of the ``.npz`` layout; bump when the arrays change meaning.
@@ -395,3 +396,18 @@ def cached_graph(
     except OSError:
         g.meta["cache"] = None
     return g
+
+
+def frame_hash(frame: Any, params: dict[str, Any]) -> str:
+    """SHA-256 of a (Geo)DataFrame's content (geometry as WKB) and ``params``."""
+    import pandas as pd
+
+    h = hashlib.sha256()
+    h.update(f"soteplan-graph-v{CACHE_FORMAT}".encode())
+    df = pd.DataFrame(frame)
+    if hasattr(frame, "geometry"):
+        h.update(b"".join(frame.geometry.to_wkb().tolist()))
+        df = df.drop(columns=[frame.geometry.name])
+    h.update(pd.util.hash_pandas_object(df.astype(str), index=True).to_numpy().tobytes())
+    h.update(json.dumps(params, sort_keys=True, default=str).encode())
+    return h.hexdigest()

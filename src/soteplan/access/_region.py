@@ -1,0 +1,123 @@
+"""Access inputs from a :class:`~soteplan.region.Region`: graph, origins, service points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from soteplan.access._origins import Origins, origins_from_postal_areas
+from soteplan.errors import NotFoundError, ParameterError
+from soteplan.network import RoadGraph, from_osm, main_roads_graph
+
+if TYPE_CHECKING:
+    from soteplan.region import Region
+
+__all__ = [
+    "HOME_CARE_APPROXIMATION",
+    "HOME_CARE_BASE",
+    "region_graph",
+    "region_groupings",
+    "region_origins",
+    "service_points",
+    "service_types",
+]
+
+#: Service type of the approximate home-care bases.
+HOME_CARE_BASE = "home_care_base"
+HOME_CARE_APPROXIMATION = (
+    "home-care bases approximated as one base per municipality at the municipal centre "
+    "(no open data on real bases)"
+)
+
+
+def region_graph(
+    region: Region, *, osm_pbf: str | Path | None = None, cache: bool | str | Path = True
+) -> RoadGraph:
+    """The road graph of a region: the real OSM network when a PBF is given, else main roads.
+
+    Parameters
+    ----------
+    region
+        The planning region; its ``main_roads`` table is used without a PBF.
+    osm_pbf
+        Path of an OpenStreetMap ``.osm.pbf`` covering the region (e.g. the
+        Geofabrik Finland extract): real travel times on the full drive network.
+    cache
+        Graph cache: ``True`` (default directory), ``False`` or a directory.
+    """
+    if osm_pbf is not None:
+        return from_osm(osm_pbf, cache=cache)
+    if not region.has_table("main_roads"):
+        raise NotFoundError(
+            f"region {region.id} has no main_roads table; pass an OSM PBF (--osm-pbf) instead"
+        )
+    roads = region.table("main_roads")
+    if not isinstance(roads, gpd.GeoDataFrame):
+        raise NotFoundError(f"region {region.id}: main_roads is not a geometry table")
+    return main_roads_graph(roads, cache=cache)
+
+
+def region_origins(region: Region, year: int | None = None) -> Origins:
+    """Postal-code areas of the region as origins (2022 population, age bands estimated)."""
+    if not region.has_table("postal_areas"):
+        raise NotFoundError(f"region {region.id} has no postal_areas table")
+    pa = region.table("postal_areas")
+    if not isinstance(pa, gpd.GeoDataFrame):
+        raise NotFoundError(f"region {region.id}: postal_areas has no coordinates")
+    col = "population_2022" if "population_2022" in pa.columns else "population"
+    pa = pa[pd.to_numeric(pa[col], errors="coerce").fillna(0) > 0]
+    return origins_from_postal_areas(
+        pa, region.population_age_sex, population_column=col, year=year
+    )
+
+
+def service_types(region: Region) -> list[str]:
+    """Service types available: those in the service-point table plus home-care bases."""
+    return sorted({*region.service_points["type"].astype(str).unique(), HOME_CARE_BASE})
+
+
+def service_points(region: Region, service: str, year: int | None = None) -> gpd.GeoDataFrame:
+    """Service points of one type operating in ``year`` (GeoDataFrame indexed by id).
+
+    ``home_care_base`` returns one approximate base per member municipality
+    at its centre; the approximation is recorded in ``attrs["approximation"]``.
+    """
+    if service == HOME_CARE_BASE:
+        m = region.municipalities
+        codes = region.municipality_codes(year)
+        m = m.loc[codes]
+        if not {"centre_x", "centre_y"} <= set(m.columns):
+            raise NotFoundError(f"region {region.id}: municipalities have no centre_x/centre_y")
+        g = gpd.GeoDataFrame(
+            {
+                "type": HOME_CARE_BASE,
+                "name": [f"{n} (home-care base, approx.)" for n in m["name_fi"]],
+                "municipality": list(m.index),
+                "capacity": np.nan,
+            },
+            index=pd.Index([f"hc-{c}" for c in m.index], name="id"),
+            geometry=gpd.points_from_xy(m["centre_x"], m["centre_y"]),
+            crs="EPSG:3067",
+        )
+        g.attrs["approximation"] = [HOME_CARE_APPROXIMATION]
+        return g
+    if service not in service_types(region):
+        raise ParameterError(
+            f"unknown service {service!r}; available: {', '.join(service_types(region))}"
+        )
+    sp = region.service_points_in(year, type=service)
+    if "id" in sp.columns and sp.index.name != "id":
+        sp = sp.set_index("id")
+    sp = sp.copy()
+    sp.index = sp.index.astype(str)
+    sp.attrs = {}
+    return sp
+
+
+def region_groupings(region: Region) -> dict[str, dict[str, Any]]:
+    """Organisation models of the region: id → (municipality code → area id)."""
+    return {name: g.mapping() for name, g in region.groupings.items()}
