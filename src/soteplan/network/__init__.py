@@ -29,6 +29,7 @@ from soteplan.network._routing import (
     travel_times,
 )
 from soteplan.network._speeds import MAIN_ROAD_SPEEDS_KMH, OSM_HIGHWAY_SPEEDS_KMH, parse_maxspeed
+from soteplan.network._synthetic import grid_graph
 
 __all__ = [
     "DEFAULT_ACCESS_DETOUR",
@@ -46,6 +47,7 @@ __all__ = [
     "frame_hash",
     "from_lines",
     "from_osm",
+    "grid_graph",
     "main_roads_graph",
     "nearest_facility",
     "parse_maxspeed",
