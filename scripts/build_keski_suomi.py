@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _build import geo, models, population, provenance, services  # noqa: E402
-from _build.common import Build, BuildError  # noqa: E402
+from _build import geo, models, population, provenance, services
+from _build.common import Build, BuildError
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = REPO.parent / "shared" / "data" / "raw"
@@ -79,7 +79,8 @@ def _summary(b: Build, seconds: float) -> str:
     p = f["postal"]
     lines.append(
         f"postal areas: {p['areas_23']} ({p['areas_22']} in the 22); 2022 postal sum (22) "
-        f"{p['population_2022_postal_sum_22']:,} vs municipal {p['population_2022_municipal_sum_22']:,}"
+        f"{p['population_2022_postal_sum_22']:,} vs municipal "
+        f"{p['population_2022_municipal_sum_22']:,}"
     )
     lines.append(
         f"urban settlements: {f['settlements']['intersecting']}; roads: {f['roads']['lines']} "

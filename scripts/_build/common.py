@@ -94,9 +94,7 @@ SOURCES: dict[str, Source] = {
     "honkanen": Source(
         "JoniHonkanen/kartta_suomi", "0fb8f38767e57d5017befc1a714b0b9bdb0ff60e", "UNCLEAR"
     ),
-    "syke": Source(
-        "THLfi/eh-paikkatieto", "fb6e8b14d97255e231c9d5c811dc44c582c41383", "CC BY 4.0"
-    ),
+    "syke": Source("THLfi/eh-paikkatieto", "fb6e8b14d97255e231c9d5c811dc44c582c41383", "CC BY 4.0"),
     "vayla": Source(
         "PeteyVonGuldenstein/maailman-kartta",
         "e14480344cf9c85583c8357a772035f22b2a2911",

@@ -76,7 +76,9 @@ def municipalities(build: Build) -> None:
         raise BuildError("municipality_key rows for the chosen years are incomplete")
     for col in ("seutukunta_code", "sairaanhoitop_name_fi", "erva_name_fi"):
         if rows[col].isna().any():
-            raise BuildError(f"municipality_key: {col} missing for {list(rows.index[rows[col].isna()])}")
+            raise BuildError(
+                f"municipality_key: {col} missing for {list(rows.index[rows[col].isna()])}"
+            )
     if (rows.loc[list(CODES_22), "maakunta_code"] != "13").any():
         raise BuildError("municipality_key: a municipality of the 22 is not in maakunta 13")
 
@@ -171,9 +173,7 @@ def municipalities(build: Build) -> None:
         publisher=MML,
         licence=CC_BY,
         source="MML Kuntajako 1:4 500 000 (general map), 2023; Kuhmoinen from the same 2023 "
-        "layer (its 2021 polygon is "
-        + ("identical" if same else "NOT identical — check")
-        + ")",
+        "layer (its 2021 polygon is " + ("identical" if same else "NOT identical — check") + ")",
         intermediary=mml.ref,
         intermediary_licence=mml.licence,
         years=[2023, 2023],
@@ -210,7 +210,9 @@ def postal_areas(build: Build) -> None:
         raise BuildError("postal key: malformed postcodes")
     pop = pd.read_csv(build.path("geofi", "converted", "statfi_zipcode_population.csv"), dtype=str)
     pop = pop.set_index("posti_alue")["X2022"]
-    xy = pd.read_csv(build.path("kt162r-pttry", "converted", "zip_coordinates_tm35fin.csv"), dtype=str)
+    xy = pd.read_csv(
+        build.path("kt162r-pttry", "converted", "zip_coordinates_tm35fin.csv"), dtype=str
+    )
     xy = xy.set_index("alue")
     missing = {
         "population": sorted(set(key["postcode"]) - set(pop.index)),
@@ -257,7 +259,12 @@ def postal_areas(build: Build) -> None:
     simp, how = _simplify_coverage(polys.geometry, POSTAL_TOLERANCE_M)
     geoms = finish_geometries(simp)
     gdf = gpd.GeoDataFrame(
-        {"postcode": list(polys.index), "municipality": out["municipality"].to_numpy()},
+        {
+            "postcode": list(polys.index),
+            "name": out["name"].to_numpy(),
+            "municipality": out["municipality"].to_numpy(),
+            "population_2022": out["population_2022"].to_numpy(),
+        },
         geometry=geoms.to_numpy(),
         crs=3067,
     )
@@ -300,7 +307,8 @@ def postal_areas(build: Build) -> None:
         intermediary=hon.ref + " (postinumerot_geo.json)",
         intermediary_licence=hon.licence,
         years=None,
-        transformation=f"projected WGS84 → EPSG:3067; {how}; snapped to 1 m; made valid",
+        transformation=f"projected WGS84 → EPSG:3067; {how}; snapped to 1 m; made valid; "
+        "name, municipality and population_2022 repeated from postal_areas.csv",
         approximations="generalised polygons of unknown vintage; for maps, not for exact "
         "assignment",
         attribution="Source: Statistics Finland, Paavo",
@@ -323,7 +331,7 @@ def urban_settlements(build: Build) -> None:
     outside = hit[~hit["municipality"].isin(ALL_CODES)]
     build.figures["settlements"] = {
         "intersecting": len(hit),
-        "centroid_outside_region": sorted(outside["TaajNimi"].tolist()),
+        "centroid_outside_region": sorted(outside["TaajNimi"].str.rstrip(".").tolist()),
     }
     geoms = finish_geometries(
         gpd.GeoSeries(
@@ -369,7 +377,9 @@ def urban_settlements(build: Build) -> None:
 
 def main_roads(build: Build) -> None:
     """Main roads (valtatie, kantatie) of the Keski-Suomi regional map, with its margin."""
-    r = gpd.read_file(build.path("vayla-mainroads-maailmankartta", "main_roads_valtatie_kantatie.geojson"))
+    r = gpd.read_file(
+        build.path("vayla-mainroads-maailmankartta", "main_roads_valtatie_kantatie.geojson")
+    )
     r = r[r["source_map"] == "mk_keski_suomi"].to_crs(3067)
     if set(r["road_class"]) != {"valtatie", "kantatie"}:
         raise BuildError(f"roads: unexpected classes {set(r['road_class'])}")

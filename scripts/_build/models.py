@@ -104,7 +104,9 @@ COUNTY_2023: list[_Spec] = [
 ]
 
 
-def _areas(build: Build, specs: list[_Spec], pop_year: int) -> tuple[list[dict[str, Any]], list[str]]:
+def _areas(
+    build: Build, specs: list[_Spec], pop_year: int
+) -> tuple[list[dict[str, Any]], list[str]]:
     totals = build.frames["totals"]
     pop = totals[totals["year"] == pop_year].set_index("municipality")["population"]
     areas, hub_notes = [], []
@@ -172,8 +174,7 @@ def organisation_models(build: Build) -> None:
         "name_fi": "Keski-Suomen hyvinvointialue",
         "name_en": "Wellbeing services county of Central Finland",
         "year": 2023,
-        "source": "Laki hyvinvointialueesta 611/2021; geofi municipality_key "
-        "(hyvinvointialue 15)",
+        "source": "Laki hyvinvointialueesta 611/2021; geofi municipality_key (hyvinvointialue 15)",
         "status": "confirmed",
         "notes": "Since 1.1.2023 the county organises all social and health services of the "
         "22 municipalities; Kuhmoinen belongs to Pirkanmaa since 2021. "
@@ -231,7 +232,9 @@ def region_yaml(build: Build, attribution: list[str]) -> None:
         },
         "population_years": [int(years[0]), int(years[-1])],
         "municipalities_current": list(CODES_22),
-        "municipalities_former": {"291": "Kuhmoinen, member until 31.12.2020 (Pirkanmaa since 2021)"},
+        "municipalities_former": {
+            "291": "Kuhmoinen, member until 31.12.2020 (Pirkanmaa since 2021)"
+        },
         "attribution": attribution,
     }
     write_yaml(

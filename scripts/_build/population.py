@@ -397,7 +397,9 @@ def published_indicators(build: Build) -> None:
         "max_abs_diff": round(float(diff.max()), 2),
     }
     if len(both) < 100 or diff.max() > 1.0:
-        raise BuildError(f"dependency ratio: Sotkanet 761 vs key-figure shares differ by {diff.max()}")
+        raise BuildError(
+            f"dependency ratio: Sotkanet 761 vs key-figure shares differ by {diff.max()}"
+        )
     write_csv(build, "published_indicators.csv", out)
     s, kt = SOURCES["sotkanet2014"], SOURCES["kt162r"]
     build.record(

@@ -108,7 +108,7 @@ def _station_coordinates(
     if cand.empty:
         raise BuildError(f"health station {names} ({code}): no coordinate inside the municipality")
     best = cand.sort_values(["year_first_seen", "easting"]).iloc[-1]
-    return int(round(best["easting"])), int(round(best["northing"])), str(best["kind"])
+    return int(np.rint(best["easting"])), int(np.rint(best["northing"])), str(best["kind"])
 
 
 def health_stations(build: Build) -> pd.DataFrame:
@@ -122,7 +122,9 @@ def health_stations(build: Build) -> pd.DataFrame:
     h["year"] = h["year"].astype(int)
     unknown = sorted(set(h["station"]) - set(STATION_PLACE))
     if unknown:
-        raise BuildError(f"health stations without a place mapping (add to STATION_PLACE): {unknown}")
+        raise BuildError(
+            f"health stations without a place mapping (add to STATION_PLACE): {unknown}"
+        )
     h["place"] = h["station"].map(STATION_PLACE)
     counts = h[h["code"].isin(CODES_22)].groupby("year").size()
     build.figures["health_stations_per_year_22"] = {int(y): int(n) for y, n in counts.items()}
@@ -151,7 +153,9 @@ def health_stations(build: Build) -> pd.DataFrame:
             ]
             notes.append("names: " + "; ".join(spans))
         if outsourced.nunique() > 1:
-            flags = ", ".join(f"{yr}: {'yes' if o else 'no'}" for yr, o in zip(g["year"], outsourced, strict=True))
+            flags = ", ".join(
+                f"{yr}: {'yes' if o else 'no'}" for yr, o in zip(g["year"], outsourced, strict=True)
+            )
             notes.append(f"outsourced by year ({flags})")
         if last["outsourcing_firm"] and isinstance(last["outsourcing_firm"], str):
             notes.append(f"outsourcing firm {last['outsourcing_firm']}")
@@ -192,7 +196,11 @@ def health_stations(build: Build) -> pd.DataFrame:
 
 def _provider_kind(row: pd.Series) -> str:
     ft = str(row["facility_type"]).lower()
-    if "private" in ft or str(row["id"]).startswith("6") or " oy" in str(row["hospital_name"]).lower():
+    if (
+        "private" in ft
+        or str(row["id"]).startswith("6")
+        or " oy" in str(row["hospital_name"]).lower()
+    ):
         return "private"
     return "public"
 
@@ -305,7 +313,9 @@ def service_points(build: Build) -> None:
     for c in ("valid_from", "valid_to", "capacity"):
         out[c] = pd.array(out[c], dtype="Int64")
     if out["id"].duplicated().any():
-        raise BuildError(f"duplicate service point ids: {out[out['id'].duplicated()]['id'].tolist()}")
+        raise BuildError(
+            f"duplicate service point ids: {out[out['id'].duplicated()]['id'].tolist()}"
+        )
     if not (np.isin(out["municipality"], ALL_CODES)).all():
         raise BuildError("service point outside the region's municipalities")
     build.figures["service_points"] = out["type"].value_counts().sort_index().to_dict()
