@@ -1,0 +1,186 @@
+"""Tests of the scenario store on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from soteplan.errors import NotFoundError, StoreError
+from soteplan.store import RunRecord, Store
+
+PG_URL = os.environ.get("SOTEPLAN_TEST_DATABASE_URL")
+
+
+def _record(name: str = "baseline", rows: int = 50, seed: int = 0) -> RunRecord:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "municipality": rng.choice(["077", "179", "992"], rows),
+            "year": rng.integers(2018, 2041, rows),
+            "cost_eur": rng.random(rows) * 1e6,
+            "trips": np.where(rng.random(rows) < 0.2, np.nan, rng.random(rows)),
+            "flag": rng.random(rows) < 0.5,
+        }
+    )
+    return RunRecord(
+        name=name,
+        spec={"name": name, "years": [2020, 2040]},
+        spec_yaml=f"name: {name}\n",
+        meta={"units": {"cost_eur": "euros"}},
+        summary={"cost_2040": float(df["cost_eur"].sum())},
+        tables={"demand": df, "empty": df.iloc[:0]},
+        table_meta={"demand": {"unit": "euros"}},
+    )
+
+
+def _roundtrip(store: Store) -> None:
+    rec = _record()
+    run_id = store.save(rec)
+    back = store.load(run_id)
+    assert back.id == run_id and back.name == "baseline"
+    assert back.spec == rec.spec and back.summary == rec.summary
+    pd.testing.assert_frame_equal(back.tables["demand"], rec.tables["demand"])
+    assert back.tables["empty"].empty
+    assert back.table_meta["demand"] == {"unit": "euros"}
+    assert store.resolve("baseline") == run_id
+    assert store.resolve(run_id[:8]) == run_id
+    assert list(store.list_runs()["id"]) == [run_id]
+    store.delete(run_id)
+    with pytest.raises(NotFoundError):
+        store.load(run_id)
+
+
+def _crash_mid_write(store: Store) -> None:
+    store.save(_record("first"))
+
+    def boom() -> None:
+        raise RuntimeError("simulated crash after the rows were written")
+
+    with pytest.raises(RuntimeError):
+        store.save(_record("second", rows=500), _after_write=boom)
+    runs = store.list_runs()
+    assert list(runs["name"]) == ["first"]
+    with pytest.raises(NotFoundError):
+        store.resolve("second")
+
+
+def test_sqlite_roundtrip_and_migration(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        assert store.revision() == "0001"
+        _roundtrip(store)
+    with Store(f"sqlite:///{path}") as again:  # reopen: migrations are idempotent
+        assert again.revision() == "0001"
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_sqlite_crash_mid_write_leaves_store_consistent(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        _crash_mid_write(store)
+
+
+def test_unopenable_store_raises_store_error(tmp_path):
+    with pytest.raises(StoreError):
+        Store(f"sqlite:///{tmp_path}/missing-dir/x.sqlite")
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np, pandas as pd
+    from soteplan.store import RunRecord, Store
+    store = Store(sys.argv[1])
+    df = pd.DataFrame({"x": np.arange(200_000, dtype=float)})
+    def rec(name):
+        return RunRecord(name=name, spec={}, spec_yaml="", meta={}, summary={},
+                         tables={"t": df})
+    store.save(rec("complete"))
+    def pause():
+        print("MID-WRITE", flush=True)
+        time.sleep(60)
+    store.save(rec("killed"), _after_write=pause)
+    """
+)
+
+
+def test_sigkill_mid_write_leaves_store_consistent(tmp_path):
+    path = tmp_path / "k.sqlite"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip() == "MID-WRITE"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    with Store(path) as store:
+        runs = store.list_runs()
+        assert list(runs["name"]) == ["complete"]
+        assert len(store.load("complete").tables["t"]) == 200_000
+        store.save(_record("after"))  # still writable
+        assert set(store.list_runs()["name"]) == {"complete", "after"}
+
+
+@pytest.fixture
+def pg_url():
+    if not PG_URL:
+        pytest.skip(
+            "SOTEPLAN_TEST_DATABASE_URL is not set (e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
+    import sqlalchemy as sa
+
+    schema = f"soteplan_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_roundtrip(pg_url):
+    with Store(pg_url) as store:
+        assert store.revision() == "0001"
+        _roundtrip(store)
+
+
+@pytest.mark.postgres
+def test_postgres_crash_mid_write(pg_url):
+    with Store(pg_url) as store:
+        _crash_mid_write(store)
+
+
+def test_default_store_url_from_env(monkeypatch, tmp_path):
+    from soteplan.store import default_store_url
+
+    monkeypatch.setenv("SOTEPLAN_STORE", str(tmp_path / "x.sqlite"))
+    assert default_store_url() == f"sqlite:///{Path(tmp_path / 'x.sqlite').resolve()}"
+    monkeypatch.delenv("SOTEPLAN_STORE")
+    monkeypatch.chdir(tmp_path)
+    assert default_store_url().endswith("/soteplan.sqlite")
