@@ -138,7 +138,9 @@ def _markdown(build: Build, files: dict[str, dict[str, Any]]) -> str:
         f"- Health stations in the 22 by year: {json.dumps(f['health_stations_per_year_22'])}; "
         f"{f['health_station_rows']} station rows (incl. Kuhmoinen).",
         f"- Hospitals (Eurostat, 2019): {f['hospitals']['in_22']} in the 22, "
-        f"{f['hospitals']['in_23']} with Kuhmoinen; {f['hospitals']['private']} inferred private.",
+        f"{f['hospitals']['in_23']} with Kuhmoinen; {f['hospitals']['private']} inferred private; "
+        "coordinates flagged as possibly approximate: "
+        f"{', '.join(f['hospitals']['approximate_coordinates']) or 'none'}.",
         f"- Postal areas: {f['postal']['areas_23']} ({f['postal']['areas_22']} in the 22). "
         f"Population 2022 summed over the postal areas of the 22: "
         f"{f['postal']['population_2022_postal_sum_22']:,}, against the municipal total "
@@ -193,6 +195,10 @@ def _markdown(build: Build, files: dict[str, dict[str, Any]]) -> str:
         "open today (e.g. Huhtasuo, Tikkakoski and Korpilahti close in 2026). "
         "`valid_from = 2013` means present in the first year of the source.",
         "- `morbidity_index.csv`: unverified; year unknown (empty).",
+        "- `municipalities.csv`: Jämsä (182) is in the Pirkanmaa hospital district and the "
+        "Tampere ERVA in the 2017–2022 keys (it is in maakunta 13 and wellbeing county 15 "
+        "all the same); Kuhmoinen (291) likewise. Hospital district and ERVA ended with the "
+        "2023 reform, hence the 2022 key year.",
         "- `main_roads.geojson`: derived and approximate (about one map pixel, ~164 m); "
         "lines are not noded.",
         "- `published_indicators.csv`: `dependency_ratio_statfin` is derived here from the "

@@ -305,6 +305,21 @@ def service_points(build: Build) -> None:
     """service_points.csv: health stations, hospitals and emergency departments."""
     hs = health_stations(build)
     hosp = hospitals(build)
+    # Eurostat's geocoding quality is unknown (geo_qual = -1): flag health-centre wards that
+    # lie more than 2 km from every health station of their municipality.
+    flagged = []
+    for i, r in hosp.iterrows():
+        if "terveys" not in r["name"].lower():
+            continue
+        same = hs[hs["municipality"] == r["municipality"]]
+        d = np.hypot(same["x"] - r["x"], same["y"] - r["y"]).min() if len(same) else np.inf
+        if d > 2000:
+            hosp.loc[i, "notes"] += (
+                f"; coordinate may be approximate: {d / 1000:.1f} km from the nearest health "
+                "station of the municipality"
+            )
+            flagged.append(r["id"])
+    build.figures["hospitals"]["approximate_coordinates"] = flagged
     ed = emergency_departments(build, hosp)
     out = pd.concat([hs, hosp, ed], ignore_index=True)[COLUMNS]
     order = {"emergency_department": 0, "hospital": 1, "health_station": 2}
@@ -350,7 +365,9 @@ def service_points(build: Build) -> None:
         approximations="hospital provider_kind is INFERRED (the source's public_private is "
         "empty): private if facility_type says private, the TOPI organisation id starts with "
         "6 (private providers) or the name has 'Oy'. Hospital bed capacity is not in the "
-        "source (capacity empty). Health-station coordinates are OpenStreetMap-derived",
+        "source (capacity empty). Eurostat geocoding quality is unknown (geo_qual = -1); "
+        "health-centre wards more than 2 km from every health station of their municipality "
+        "say so in notes. Health-station coordinates are OpenStreetMap-derived",
         attribution="Kaisa Palo & Konsta Lavaste, Health stations in Finland 2013–2019 (MIT); "
         "© OpenStreetMap contributors (ODbL); Eurostat GISCO; THL",
     )
