@@ -24,8 +24,10 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach every command group.  One line per group; keep alphabetical."""
+    from soteplan.cli import access as _access
     from soteplan.cli import region as _region
 
+    _access.register(app)
     _region.register(app)
 
 
