@@ -1,0 +1,128 @@
+"""Project a region with the default rates and compare with an official projection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from soteplan.demography._defaults import default_rates
+from soteplan.demography._indicators import age_band_totals
+from soteplan.demography._projection import Projection, Rates, project
+from soteplan.errors import ParameterError
+from soteplan.region import Region
+
+__all__ = ["VALIDATION_BANDS", "compare_with_official", "official_totals", "project_region"]
+
+#: Age groups of the validation table (inclusive ages; None = open).
+VALIDATION_BANDS: dict[str, tuple[int, int | None]] = {
+    "0-14": (0, 14),
+    "15-64": (15, 64),
+    "65-74": (65, 74),
+    "75+": (75, None),
+    "total": (0, None),
+}
+
+
+def official_totals(official: pd.DataFrame, municipalities: Sequence[str]) -> dict[int, float]:
+    """Yearly totals (persons) of an official projection over some municipalities."""
+    d = official[official["municipality"].astype(str).isin(list(municipalities))]
+    missing = sorted(set(municipalities) - set(d["municipality"].astype(str)))
+    if missing:
+        raise ParameterError(f"official projection lacks municipalities {', '.join(missing)}")
+    return {int(y): float(v) for y, v in d.groupby("year")["population"].sum().items()}
+
+
+def project_region(
+    region: Region,
+    *,
+    base_year: int | None = None,
+    to_year: int = 2040,
+    calibrate: str | None = None,
+    rates: Rates | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Projection:
+    """Project a region's member municipalities from a year with age-sex data.
+
+    Parameters
+    ----------
+    region
+        The region (population by age and sex is the base).
+    base_year
+        Base year; default the latest year with age and sex data.
+    to_year
+        Last projected year.
+    calibrate
+        Name of an official projection (``"statfin-2019"``) whose regional
+        total, over the same municipalities, the projection follows year by year.
+    rates
+        Rates; default :func:`soteplan.demography.default_rates`.
+    progress
+        Optional ``progress(done, total)`` callback.
+    """
+    year = base_year if base_year is not None else region.age_sex_years[-1]
+    base = region.population_by_age(year)
+    codes = sorted(set(base["municipality"].astype(str)))
+    r = rates if rates is not None else default_rates(codes)
+    target: Mapping[int, float] | None = None
+    if calibrate is not None:
+        target = official_totals(region.projection(calibrate), codes)
+    res = project(
+        base[["municipality", "sex", "age", "population"]],
+        r,
+        base_year=year,
+        to_year=to_year,
+        calibrate_to=target,
+        progress=progress,
+    )
+    res.meta["region"] = region.id
+    if calibrate is not None:
+        res.meta["calibrated_to"] = calibrate
+    return res
+
+
+def compare_with_official(
+    projected: pd.DataFrame,
+    official: pd.DataFrame,
+    *,
+    years: Sequence[int] = (2025, 2030, 2040),
+    bands: Mapping[str, tuple[int, int | None]] = VALIDATION_BANDS,
+) -> pd.DataFrame:
+    """Error of a projection against an official one by municipality, year and age group.
+
+    Parameters
+    ----------
+    projected, official
+        Long frames ``municipality, year, age, population`` (``sex`` summed).
+    years
+        Years compared.
+    bands
+        Age groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality, year, band, projected, official, error, pct_error``
+        (persons; ``pct_error = 100 × (projected − official) / official``) over
+        the municipalities present in both, plus rows with municipality
+        ``"REGION"`` for their sum.
+    """
+    common = sorted(
+        set(projected["municipality"].astype(str)) & set(official["municipality"].astype(str))
+    )
+    if not common:
+        raise ParameterError("no municipality in common with the official projection")
+    out = []
+    for name, frame in (("projected", projected), ("official", official)):
+        d = frame[frame["municipality"].astype(str).isin(common) & frame["year"].isin(years)]
+        t = age_band_totals(d, bands=bands)
+        reg = age_band_totals(d.assign(municipality="REGION"), bands=bands)
+        t = pd.concat([t, reg])
+        long = t.reset_index().melt(id_vars=["group", "year"], var_name="band", value_name=name)
+        out.append(long[long["band"] != "population"].set_index(["group", "year", "band"]))
+    cmp = out[0].join(out[1], how="inner").reset_index().rename(columns={"group": "municipality"})
+    cmp["error"] = cmp["projected"] - cmp["official"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cmp["pct_error"] = 100.0 * cmp["error"] / cmp["official"]
+    return cmp
