@@ -179,8 +179,10 @@ def municipalities(build: Build) -> None:
         years=[2023, 2023],
         transformation=f"projected WGS84 → EPSG:3067; {how}; snapped to a 1 m grid; made "
         f"valid. Vertices {before} → {after}; total area change {100 * area_change:.3f} %",
-        approximations="generalised boundaries (1:4.5M source, further simplified): fine "
-        "for maps and point-in-polygon at municipal scale, not for cadastral work",
+        approximations=f"coarse, generalised boundaries (1:4.5M source: {before} vertices "
+        "for 23 municipalities, so borders are schematic): fine for maps and for assigning "
+        "points well inside a municipality; near a border use the municipality code carried "
+        "by the data (e.g. postal areas, service points) instead",
         attribution="© National Land Survey of Finland",
     )
 
@@ -368,7 +370,7 @@ def urban_settlements(build: Build) -> None:
         years=[2021, 2022],
         transformation="kept polygons intersecting the 23 municipalities; municipality = the "
         "municipality (MML 2023) containing the polygon centroid, which can be a neighbour "
-        f"(in_region = false; {len(outside)} such settlements); simplified "
+        f"(in_region = false for {len(outside)} of {len(hit)}); simplified "
         f"{SETTLEMENT_TOLERANCE_M:.0f} m (topology-preserving), snapped to 1 m",
         approximations="settlement outlines follow the YKR 250 m grid; simplified",
         attribution="SYKE, YKR; Source: Statistics Finland",
