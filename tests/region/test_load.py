@@ -87,9 +87,12 @@ def test_valid_region_loads(tiny: Path) -> None:
     assert r.municipality_codes() == ["179"]  # 500 left at the end of 2020
     assert r.population_total(2020, members_only=False).to_dict() == {"179": 110, "500": 40}
     assert r.municipalities.crs.to_epsg() == 3067
-    assert len(r.population_by_age(2020)) == 12  # both are members in 2020
+    assert len(r.population_by_age(2020)) == 6  # the current division: 179 only
+    assert len(r.population_by_age(2020, division=2020)) == 12  # both members in 2020
     assert list(r.service_points_in(2018).index) == ["hs-1"]
-    assert list(r.service_points_in(2015, type="health_station").index) == ["hs-1", "hs-2"]
+    assert list(r.service_points_in(2015, type="health_station").index) == ["hs-1"]
+    both = r.service_points_in(2015, type="health_station", division=2015)
+    assert list(both.index) == ["hs-1", "hs-2"]
     assert r.grouping("one").mapping() == {"179": "all", "500": "all"}
     assert r.central_hospital is not None and r.central_hospital[1].x == 435000
 

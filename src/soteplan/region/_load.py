@@ -364,7 +364,7 @@ def _provenance(d: Path) -> dict[str, Provenance]:
     for fname, e in entries.items():
         if not isinstance(e, dict):
             continue
-        table = Path(str(fname)).stem
+        table = str(fname)
         known = {"title", "publisher", "licence", "license", "source", "intermediary", "notes"}
         out[table] = Provenance(
             table=table,
@@ -410,7 +410,12 @@ def _further_tables(d: Path, codes: pd.Index) -> dict[str, pd.DataFrame]:
             check_crs(g, path.name, gp)
             check_geometry(g, path.name, gp)
             raise_if(gp)
-            tables[path.stem] = g
+            # polygons beside a CSV of the same name (postal_areas.csv + .geojson)
+            # become "<name>_polygons"; the CSV keeps the plain name.
+            name = path.stem
+            if (d / f"{path.stem}.csv").is_file():
+                name = f"{path.stem.removesuffix('s')}_polygons"
+            tables[name] = g
     # postal areas as points (centroids) with polygons joined when available
     if "postal_areas" in tables and {"x", "y"} <= set(tables["postal_areas"].columns):
         pa = tables["postal_areas"]

@@ -132,7 +132,8 @@ class Region:
     groupings
         Organisation models as data (:class:`Grouping`) by id.
     provenance
-        :class:`Provenance` for every table, by table name.
+        :class:`Provenance` for every file of the region, by file name
+        (``"population_age_sex.csv"``).
     tables
         Further tables (postal areas, settlements, costs, indicators, roads …)
         by name; see :meth:`table`.
@@ -187,8 +188,15 @@ class Region:
         """Years with population totals."""
         return sorted(int(y) for y in self.population_totals["year"].unique())
 
-    def population_by_age(self, year: int, *, members_only: bool = True) -> pd.DataFrame:
+    def population_by_age(
+        self, year: int, *, members_only: bool = True, division: int | None = None
+    ) -> pd.DataFrame:
         """Population by ``municipality × sex × age`` for one year (long frame).
+
+        By default only the municipalities of the region's current division are
+        kept (as Statistics Finland publishes regional time series); pass
+        ``division=YEAR`` for the membership of another year, or
+        ``members_only=False`` for every municipality in the data.
 
         Raises
         ------
@@ -202,11 +210,16 @@ class Region:
             )
         df = self.population_age_sex[self.population_age_sex["year"] == year]
         if members_only:
-            df = df[df["municipality"].isin(self.municipality_codes(year))]
+            df = df[df["municipality"].isin(self.municipality_codes(division))]
         return df.reset_index(drop=True)
 
-    def population_total(self, year: int, *, members_only: bool = True) -> pd.Series:
-        """Population on 31 Dec of ``year`` by municipality (a Series indexed by code)."""
+    def population_total(
+        self, year: int, *, members_only: bool = True, division: int | None = None
+    ) -> pd.Series:
+        """Population on 31 Dec of ``year`` by municipality (a Series indexed by code).
+
+        Membership as in :meth:`population_by_age` (current division by default).
+        """
         if year not in self.total_years:
             raise NotFoundError(
                 f"no population totals for {year} in region {self.id}; "
@@ -214,7 +227,7 @@ class Region:
             )
         df = self.population_totals[self.population_totals["year"] == year]
         if members_only:
-            df = df[df["municipality"].isin(self.municipality_codes(year))]
+            df = df[df["municipality"].isin(self.municipality_codes(division))]
         return df.set_index("municipality")["population"].sort_index().rename("population")
 
     def projection(self, name: str | None = None) -> pd.DataFrame:
@@ -232,10 +245,31 @@ class Region:
 
     # ------------------------------------------------------------ service points
     def service_points_in(
-        self, year: int | None = None, type: str | None = None
+        self,
+        year: int | None = None,
+        type: str | None = None,
+        *,
+        members_only: bool = True,
+        division: int | None = None,
     ) -> gpd.GeoDataFrame:
-        """Service points operating in ``year`` (all when ``None``), optionally of one type."""
+        """Service points operating in ``year``, optionally of one type.
+
+        Parameters
+        ----------
+        year
+            Keep the points whose ``valid_from``/``valid_to`` span the year (all
+            points when ``None``).
+        type
+            Service type (``"health_station"``, ``"hospital"``, …).
+        members_only
+            Keep only points in municipalities of the region's division.
+        division
+            Year of the division (``None``: the current one, e.g. the 22
+            Keski-Suomi municipalities since 2021).
+        """
         sp = self.service_points
+        if members_only:
+            sp = sp[sp["municipality"].isin(self.municipality_codes(division))]
         if type is not None:
             types = sorted(sp["type"].unique())
             if type not in types:
