@@ -25,9 +25,11 @@ app = typer.Typer(
 def _register() -> None:
     """Attach every command group.  One line per group; keep alphabetical."""
     from soteplan.cli import access as _access
+    from soteplan.cli import demography as _demography
     from soteplan.cli import region as _region
 
     _access.register(app)
+    _demography.register(app)
     _region.register(app)
 
 

@@ -130,6 +130,7 @@ def age_band_totals(
         On missing columns, negative counts or bad bands.
     """
     _require(pop, ["municipality", "age", "population"], "age_band_totals")
+    pop = pop.reset_index(drop=True)
     values = pd.to_numeric(pop["population"], errors="coerce")
     if values.isna().any() or (values < 0).any():
         raise ParameterError("population counts must be non-negative numbers")
@@ -226,6 +227,7 @@ def working_age_index(
         When ``base_year`` is absent or a group has no working-age population then.
     """
     _require(pop, ["municipality", "year"], "working_age_index")
+    pop = pop.reset_index(drop=True)
     if "population_15_64" in pop.columns:
         grp = assign_groups(pop, groups, drop_unmapped=drop_unmapped)
         w = pd.DataFrame(

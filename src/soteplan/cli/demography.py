@@ -1,0 +1,293 @@
+"""``soteplan demography``: age structure, dependency ratios, projections and charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from soteplan.cli._common import OutputFormat, console, ensure_dir, print_frame, progress_bar
+from soteplan.demography import (
+    project_region,
+    region_groups,
+    summary_table,
+)
+from soteplan.demography._series import dependency_then_and_projected, working_age_by_subregion
+from soteplan.errors import ParameterError
+from soteplan.region import Region, load_region
+
+RegionOpt = Annotated[
+    str, typer.Option("--region", "-r", help="Embedded region id or a region directory.")
+]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, csv or json.")]
+
+
+def _grouping(r: Region, group: str, model: str | None, year: int | None) -> tuple[Any, str]:
+    """Parse ``--group`` (municipality|subregion|region|model[:NAME]|NAME) and ``--model``."""
+    kind, name = group, model
+    if group.startswith("model:"):
+        kind, name = "model", group.split(":", 1)[1]
+    elif group not in ("municipality", "subregion", "region", "model"):
+        kind, name = "model", group
+    spec = region_groups(r, kind, model=name, year=year)
+    return spec, (f"model {name}" if kind == "model" else kind)
+
+
+def summary_frame(
+    r: Region, *, year: int | None, group: str, model: str | None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The demography summary of the CLI (also used by tests)."""
+    y = year if year is not None else r.age_sex_years[-1]
+    pop = r.population_by_age(y, members_only=False)
+    codes = r.municipality_codes()  # today's membership, as Statistics Finland publishes series
+    pop = pop[pop["municipality"].isin(codes)]
+    spec, label = _grouping(r, group, model, None)
+    drop = isinstance(spec, dict)
+    table = summary_table(pop, groups=spec, total_label=f"{r.name_fi} total", drop_unmapped=drop)
+    if spec is None:
+        names = {c: r.name(c) for c in codes}
+        table.insert(0, "name", [names.get(str(g), "") for g in table.index])
+    meta = {
+        "region": r.id,
+        "year": y,
+        "grouping": label,
+        "municipalities": len(codes),
+        "units": "persons on 31 Dec; ratios per 100 aged 15-64",
+        "source": f"Statistics Finland, population by age and sex (StatFin 11re), 31.12.{y}",
+        "note": f"{len(codes)} municipalities of {r.name_fi} in its current composition",
+    }
+    return table, meta
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``demography`` command group."""
+    grp = typer.Typer(
+        help="Population age structure, dependency ratios, projections and charts.",
+        invoke_without_command=True,
+    )
+    app.add_typer(grp, name="demography")
+
+    @grp.callback()
+    def summary(
+        ctx: typer.Context,
+        year: Annotated[
+            int | None, typer.Option(help="Year (31 Dec); default the latest with age data.")
+        ] = None,
+        group: Annotated[
+            str,
+            typer.Option(
+                help="municipality, subregion, region, model (with --model), "
+                "model:NAME or an organisation model id."
+            ),
+        ] = "municipality",
+        model: Annotated[
+            str | None, typer.Option(help="Organisation model id for --group model.")
+        ] = None,
+        fmt: FormatOpt = OutputFormat.table,
+        region: RegionOpt = "keski-suomi",
+    ) -> None:
+        """Demography summary: population, 0-14, 15-64, 65+, 75+, dependency and old-age ratio."""
+        if ctx.invoked_subcommand is not None:
+            return
+        r = load_region(region)
+        table, meta = summary_frame(r, year=year, group=group, model=model)
+        if fmt is OutputFormat.table:
+            table = table.rename(columns={"dependency_ratio": "dep.", "old_age_ratio": "old-age"})
+            ints = table.select_dtypes("integer").columns
+            table[ints] = table[ints].astype(object)
+            meta["note"] += "; dep. = (0-14 + 65+) / 15-64 × 100, old-age = 65+ / 15-64 × 100"
+        print_frame(
+            table,
+            fmt,
+            title=f"{r.name_fi} demography summary, 31.12.{meta['year']} ({meta['grouping']})",
+            meta=meta,
+        )
+
+    @grp.command("project")
+    def project_cmd(
+        to: Annotated[int, typer.Option("--to", help="Last projected year.")] = 2040,
+        base_year: Annotated[
+            int | None, typer.Option(help="Base year (default: latest with age data).")
+        ] = None,
+        calibrate: Annotated[
+            str | None,
+            typer.Option(help="Official projection whose regional total to follow."),
+        ] = None,
+        group: Annotated[str, typer.Option(help="As for the summary.")] = "region",
+        model: Annotated[str | None, typer.Option(help="Organisation model id.")] = None,
+        every: Annotated[int, typer.Option(help="Print every N-th year.")] = 5,
+        fmt: FormatOpt = OutputFormat.table,
+        region: RegionOpt = "keski-suomi",
+    ) -> None:
+        """Cohort-component projection by age and sex; prints totals and age groups."""
+        if every < 1:
+            raise ParameterError("--every must be at least 1")
+        r = load_region(region)
+        y0 = base_year if base_year is not None else r.age_sex_years[-1]
+        with progress_bar("Projecting", total=to - y0) as advance:
+            res = project_region(
+                r, base_year=base_year, to_year=to, calibrate=calibrate, progress=advance
+            )
+        spec, label = _grouping(r, group, model, None)
+        pop = res.population
+        years = sorted({y for y in pop["year"].unique() if (y - y0) % every == 0} | {to})
+        rows = []
+        for y in years:
+            t = summary_table(
+                pop[pop["year"] == y].drop(columns=["year"]),
+                groups=spec,
+                total_label=None if spec is None or isinstance(spec, str) else "total",
+                drop_unmapped=isinstance(spec, dict),
+            )
+            t.insert(0, "year", int(y))
+            rows.append(t)
+        out = pd.concat(rows).reset_index().set_index(["group", "year"]).sort_index()
+        meta = {**res.meta, "grouping": label}
+        meta["source"] = "own projection; " + str(meta["rates"].get("source", ""))
+        meta["approximation"] = "; ".join(
+            x for x in (meta["rates"].get("approximation"), meta.get("approximation")) if x
+        )
+        print_frame(out, fmt, title=f"{r.name_fi}: projection {y0}-{to}", meta=meta)
+
+    @grp.command("charts")
+    def charts(
+        out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("charts"),
+        own: Annotated[
+            bool, typer.Option(help="Use the own projection (not the official) for 2030.")
+        ] = False,
+        region: RegionOpt = "keski-suomi",
+    ) -> None:
+        """Write the dependency-ratio and working-age charts as PNG and SVG."""
+        r = load_region(region)
+        d = ensure_dir(out)
+        projected = None
+        if own:
+            with progress_bar("Projecting", total=10) as advance:
+                projected = project_region(r, to_year=2030, progress=advance).population
+        written = []
+        with progress_bar("Charts", total=2) as advance:
+            written += _dependency_chart(r, d, projected)
+            advance(1)
+            written += _working_age_chart(r, d)
+            advance(2)
+        for p in written:
+            console.print(f"wrote {p}")
+
+
+def _save(fig: Any, d: Path, stem: str) -> list[Path]:
+    fig.tight_layout(rect=(0, 0.035, 1, 1))
+    paths = [d / f"{stem}.png", d / f"{stem}.svg"]
+    fig.savefig(paths[0], dpi=150)
+    fig.savefig(paths[1])
+    return paths
+
+
+def _dependency_chart(r: Region, d: Path, projected: pd.DataFrame | None) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    data, meta = dependency_then_and_projected(r, projected=projected)
+    data = data.sort_values("future")
+    fig, ax = plt.subplots(figsize=(9, 8.4))
+    y = np.arange(len(data))
+    h = 0.4
+    ax.barh(
+        y - h / 2,
+        data["then"],
+        h,
+        label=f"{meta['then']} (published, THL Sotkanet)",
+        color="#8da0cb",
+    )
+    fut_label = "own projection" if projected is not None else "Statistics Finland projection 2019"
+    ax.barh(y + h / 2, data["future"], h, label=f"{meta['future']} ({fut_label})", color="#fc8d62")
+    ax.set_yticks(y, data["name"])
+    ax.set_xlabel("Dependants (aged 0–14 and 65+) per 100 persons aged 15–64")
+    ax.set_title(
+        f"{r.name_fi}: demographic dependency ratio by municipality, "
+        f"{meta['then']} vs {meta['future']}"
+    )
+    if not np.isnan(meta["region_then"]):
+        ax.axvline(
+            meta["region_then"],
+            color="#4c5a8a",
+            ls=":",
+            lw=1,
+            label=f"{r.name_fi} {meta['then']}: {meta['region_then']:.1f}",
+        )
+    ax.legend(loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.text(
+        0.01,
+        0.005,
+        f"Source: {meta['source_then']}; {meta['future']}: "
+        f"{meta['source_future']} (CC BY 4.0). Current municipal division.",
+        fontsize=7,
+        color="#555555",
+    )
+    paths = _save(fig, d, "dependency_ratio_2009_2030")
+    plt.close(fig)
+    return paths
+
+
+def _working_age_chart(r: Region, d: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    wide, meta = working_age_by_subregion(r)
+    join = meta["join_year"]
+    fig, ax = plt.subplots(figsize=(9.5, 6.4))
+    for col in wide.columns:
+        s = wide[col]
+        bold = col == r.name_fi
+        (line,) = ax.plot(
+            s.index[s.index <= join],
+            s[s.index <= join],
+            lw=2.5 if bold else 1.5,
+            color="black" if bold else None,
+            label=f"{col}",
+        )
+        ax.plot(
+            s.index[s.index >= join],
+            s[s.index >= join],
+            ls="--",
+            color=line.get_color(),
+            lw=2.5 if bold else 1.5,
+        )
+        ax.annotate(
+            f"{s.iloc[-1]:.0f}",
+            (s.index[-1], s.iloc[-1]),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=8,
+            va="center",
+        )
+    ax.axvline(join + 0.5, color="grey", lw=0.8)
+    ax.text(join + 0.7, ax.get_ylim()[1], "projection →", va="top", fontsize=8, color="grey")
+    ax.axhline(100, color="grey", lw=0.5)
+    ax.set_xlabel("Year (31 Dec)")
+    ax.set_ylabel(f"Population aged 15–64, {meta['base_year']} = 100")
+    ax.set_title(
+        f"{r.name_fi}: working-age population by subregion, "
+        f"{meta['base_year']}–{int(wide.index.max())}"
+    )
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.text(
+        0.01,
+        0.005,
+        f"Source: Statistics Finland (CC BY 4.0): population aged 15–64 "
+        f"{meta['base_year']}–{join} (solid); population projection 2019 (dashed), "
+        f"chain-linked at {join}. Current municipal division.",
+        fontsize=7,
+        color="#555555",
+    )
+    paths = _save(fig, d, "working_age_2008_2030")
+    plt.close(fig)
+    return paths
