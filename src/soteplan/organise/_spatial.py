@@ -1,0 +1,349 @@
+"""Spatial inputs of the organisation engine: municipality travel times and adjacency.
+
+Travel times
+    :class:`TravelMatrix` is a municipality × municipality matrix of car
+    travel times (float32 minutes, centre to centre) plus the time from every
+    municipality centre to the central hospital.  Any source may fill it;
+    :func:`default_travel` uses the road-network engine
+    (:mod:`soteplan.network`) when the region carries a road layer and
+    otherwise the **approximation** straight-line distance × :data:`DETOUR`
+    at :data:`SPEED_KMH`.
+
+Adjacency
+    :func:`adjacency` derives which municipalities border each other from
+    their polygons.  Municipal boundaries in Finland run through lakes, and
+    the MML boundary polygons include inland water, so two municipalities
+    across a lake share a boundary; generalised boundaries may still leave
+    slivers, so polygons are grown by :data:`ADJACENCY_BUFFER_M` before the
+    intersection test (queen contiguity: a shared corner counts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from soteplan.errors import DataError, DataProblem, ParameterError
+from soteplan.region import Region
+
+__all__ = [
+    "ADJACENCY_BUFFER_M",
+    "DETOUR",
+    "SPEED_KMH",
+    "TravelMatrix",
+    "adjacency",
+    "central_site_of",
+    "centres",
+    "default_travel",
+    "straight_line_travel",
+]
+
+#: Road distance / straight-line distance between municipality centres.  The
+#: circuity of rural road networks is 1.12–1.32 (Ballou, Rahardja & Sakai 2002,
+#: Transportation Research A 36); lake districts sit at the top, so 1.3.
+DETOUR = 1.3
+#: Average car speed between municipality centres on main roads, km/h (valtatie
+#: 80–100, kantatie 70–80, slower through centres): 75 km/h.
+SPEED_KMH = 75.0
+#: Polygons are grown by this much (metres) before testing whether two
+#: municipalities touch; closes generalisation slivers on lake boundaries.
+ADJACENCY_BUFFER_M = 100.0
+
+APPROXIMATION = (
+    "travel time = straight-line distance between municipality centres × "
+    f"{DETOUR:g} detour at {SPEED_KMH:g} km/h (no road network)"
+)
+
+
+@dataclass(frozen=True, eq=False)
+class TravelMatrix:
+    """Car travel times between municipality centres.
+
+    Attributes
+    ----------
+    codes
+        Municipality codes of the rows and columns.
+    minutes
+        ``float32`` matrix, ``minutes[i, j]`` from centre ``i`` to centre ``j``, minutes.
+    to_central
+        ``float32`` minutes from every centre to the central hospital.
+    meta
+        ``method``, ``units`` and ``approximation`` when approximate.
+    """
+
+    codes: tuple[str, ...]
+    minutes: npt.NDArray[np.float32]
+    to_central: npt.NDArray[np.float32]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.codes)
+        if self.minutes.shape != (n, n) or self.to_central.shape != (n,):
+            raise ParameterError(
+                f"travel matrix shape {self.minutes.shape} / {self.to_central.shape} "
+                f"does not match {n} codes"
+            )
+        if not np.all(np.isfinite(self.minutes)) or np.any(self.minutes < 0):
+            raise ParameterError("travel times must be finite and non-negative")
+
+    def index(self, codes: Sequence[str]) -> npt.NDArray[np.int64]:
+        """Row positions of ``codes`` (``ParameterError`` if a code is missing)."""
+        pos = {c: i for i, c in enumerate(self.codes)}
+        missing = [c for c in codes if c not in pos]
+        if missing:
+            raise ParameterError(f"travel matrix has no row for {', '.join(missing)}")
+        return np.array([pos[c] for c in codes], dtype=np.int64)
+
+    def sub(self, codes: Sequence[str]) -> npt.NDArray[np.float32]:
+        """The square sub-matrix for ``codes`` (in that order)."""
+        ix = self.index(codes)
+        return self.minutes[np.ix_(ix, ix)]
+
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, to_central: pd.Series, meta: dict[str, Any] | None = None
+    ) -> TravelMatrix:
+        """From a square DataFrame (codes as index and columns) and a Series by code."""
+        codes = tuple(str(c) for c in frame.index)
+        m = frame.reindex(index=list(codes), columns=list(codes)).to_numpy(np.float32)
+        tc = to_central.reindex(list(codes)).to_numpy(np.float32)
+        return cls(codes, m, tc, dict(meta or {"method": "given"}))
+
+
+def centres(region: Region, codes: Sequence[str]) -> npt.NDArray[np.float64]:
+    """Municipality centres (EPSG:3067 metres) as an ``(n, 2)`` array.
+
+    Uses ``centre_x``/``centre_y`` (the administrative centre) and falls back
+    to a point inside the polygon (``representative_point``).
+    """
+    m = region.municipalities.loc[list(codes)]
+    xy = m[["centre_x", "centre_y"]].to_numpy(np.float64)
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        geom = m.geometry
+        if geom.isna().to_numpy()[bad].any():
+            raise DataError(
+                [
+                    DataProblem("municipalities", None, "centre_x", f"no centre or polygon for {c}")
+                    for c in np.asarray(codes)[bad & geom.isna().to_numpy()]
+                ]
+            )
+        rp = geom[bad].representative_point()
+        xy[bad, 0] = rp.x.to_numpy()
+        xy[bad, 1] = rp.y.to_numpy()
+    return xy
+
+
+def central_site_of(region: Region) -> str:
+    """Municipality of the central hospital: the polygon containing the region's
+    ``central_hospital`` point, else the nearest centre to it, else the most
+    populous current member."""
+    codes = region.municipality_codes()
+    m = region.municipalities.loc[codes]
+    if region.central_hospital is not None:
+        pt = region.central_hospital[1]
+        if m.geometry.notna().all():
+            hit = m.index[m.geometry.contains(pt).to_numpy()]
+            if len(hit):
+                return str(hit[0])
+        xy = centres(region, codes)
+        return codes[int(np.argmin(np.hypot(xy[:, 0] - pt.x, xy[:, 1] - pt.y)))]
+    pop = region.population_total(region.total_years[-1])
+    return str(pop.idxmax())
+
+
+def _central_xy(region: Region, central_site: str, codes: Sequence[str]) -> npt.NDArray[np.float64]:
+    if region.central_hospital is not None:
+        pt = region.central_hospital[1]
+        return np.array([pt.x, pt.y], dtype=np.float64)
+    return centres(region, [central_site])[0]
+
+
+def straight_line_travel(
+    region: Region,
+    codes: Sequence[str] | None = None,
+    *,
+    central_site: str = "179",
+    detour: float = DETOUR,
+    speed_kmh: float = SPEED_KMH,
+) -> TravelMatrix:
+    """Approximate travel times: straight-line centre distance × ``detour`` at ``speed_kmh``.
+
+    Parameters
+    ----------
+    region
+        The region (municipality centres, central hospital point).
+    codes
+        Municipalities (default: current members).
+    central_site
+        Municipality whose centre stands for the central hospital when the
+        region has no ``central_hospital`` point.
+    detour
+        Road / straight-line distance ratio (dimensionless).
+    speed_kmh
+        Average speed, km/h.
+    """
+    if detour < 1 or speed_kmh <= 0:
+        raise ParameterError(f"detour must be ≥ 1 and speed > 0, got {detour}, {speed_kmh}")
+    codes = list(codes) if codes is not None else region.municipality_codes()
+    xy = centres(region, codes)
+    d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    factor = detour / (speed_kmh * 1000.0 / 60.0)  # minutes per straight-line metre
+    cxy = _central_xy(region, central_site, codes)
+    dc = np.hypot(xy[:, 0] - cxy[0], xy[:, 1] - cxy[1])
+    approx = (
+        "travel time = straight-line distance between municipality centres × "
+        f"{detour:g} detour at {speed_kmh:g} km/h (no road network)"
+    )
+    return TravelMatrix(
+        tuple(codes),
+        (d * factor).astype(np.float32),
+        (dc * factor).astype(np.float32),
+        {
+            "method": "straight_line",
+            "units": "minutes",
+            "detour": detour,
+            "speed_kmh": speed_kmh,
+            "approximation": approx,
+        },
+    )
+
+
+def network_travel(
+    region: Region, codes: Sequence[str], roads: pd.DataFrame, *, central_site: str = "179"
+) -> TravelMatrix:
+    """Travel times on the approximate main-road graph of :mod:`soteplan.network`."""
+    from soteplan.network import main_roads_graph, travel_times
+
+    graph = main_roads_graph(roads)
+    xy = centres(region, codes)
+    cxy = _central_xy(region, central_site, codes)
+    res = travel_times(graph, xy, np.vstack([xy, cxy[None, :]]))
+    mins = np.asarray(res.minutes, dtype=np.float32)
+    if not np.all(np.isfinite(mins)):
+        raise DataError("road network leaves some municipality centres unreachable")
+    m = mins[:, : len(codes)].copy()
+    np.fill_diagonal(m, 0.0)
+    meta = {"method": "road_network", "units": "minutes", **dict(res.meta)}
+    return TravelMatrix(tuple(codes), m, mins[:, -1].copy(), meta)
+
+
+def default_travel(
+    region: Region, codes: Sequence[str] | None = None, *, central_site: str = "179"
+) -> TravelMatrix:
+    """The default travel matrix for ``region``.
+
+    The road-network engine when the region has a ``main_roads`` table (the
+    approximate Keski-Suomi main-road graph, itself labelled an approximation)
+    and otherwise :func:`straight_line_travel`.
+    """
+    codes = list(codes) if codes is not None else region.municipality_codes()
+    if region.has_table("main_roads"):
+        try:
+            return network_travel(
+                region, codes, region.table("main_roads"), central_site=central_site
+            )
+        except ImportError:  # pragma: no cover - network engine absent
+            pass
+    return straight_line_travel(region, codes, central_site=central_site)
+
+
+def adjacency(
+    region: Region, codes: Sequence[str] | None = None, *, buffer_m: float = ADJACENCY_BUFFER_M
+) -> tuple[dict[str, frozenset[str]], dict[str, Any]]:
+    """Which municipalities border each other.
+
+    Parameters
+    ----------
+    region
+        The region (municipality polygons in EPSG:3067).
+    codes
+        Municipalities (default: current members).
+    buffer_m
+        Polygons are grown by this many metres before the intersection test.
+
+    Returns
+    -------
+    neighbours, meta
+        Code → codes of its neighbours; ``meta`` names the method (and
+        ``approximation`` when no polygons exist and a Delaunay triangulation
+        of the centres stands in).
+    """
+    codes = list(codes) if codes is not None else region.municipality_codes()
+    geom = region.municipalities.geometry.reindex(codes)
+    nb: dict[str, set[str]] = {c: set() for c in codes}
+    if geom.notna().all() and len(codes) > 1:
+        grown = geom.buffer(buffer_m).to_numpy()
+        import shapely
+
+        tree = shapely.STRtree(grown)
+        left, right = tree.query(grown, predicate="intersects")
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            if i != j:
+                nb[codes[i]].add(codes[j])
+                nb[codes[j]].add(codes[i])
+        meta: dict[str, Any] = {
+            "method": f"polygons intersect after a {buffer_m:g} m buffer (queen contiguity)"
+        }
+    elif len(codes) > 1:
+        from scipy.spatial import Delaunay
+
+        xy = centres(region, codes)
+        if len(codes) == 2:
+            nb[codes[0]].add(codes[1])
+            nb[codes[1]].add(codes[0])
+        else:
+            tri = Delaunay(xy)
+            for simplex in tri.simplices:
+                for a in simplex:
+                    for b in simplex:
+                        if a != b:
+                            nb[codes[a]].add(codes[b])
+        meta = {
+            "method": "delaunay",
+            "approximation": "adjacency from a Delaunay triangulation of centres (no polygons)",
+        }
+    else:
+        meta = {"method": "single unit"}
+    return {c: frozenset(v) for c, v in nb.items()}, meta
+
+
+def is_connected(members: Sequence[str], neighbours: dict[str, frozenset[str]]) -> bool:
+    """Whether ``members`` induce a connected subgraph of ``neighbours``."""
+    mset = set(members)
+    if not mset:
+        return False
+    start = next(iter(mset))
+    seen = {start}
+    stack = [start]
+    while stack:
+        u = stack.pop()
+        for v in neighbours.get(u, ()):
+            if v in mset and v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return len(seen) == len(mset)
+
+
+def components(codes: Sequence[str], neighbours: dict[str, frozenset[str]]) -> list[list[str]]:
+    """Connected components of the adjacency graph restricted to ``codes``."""
+    left = set(codes)
+    out: list[list[str]] = []
+    while left:
+        start = min(left)
+        seen = {start}
+        stack = [start]
+        while stack:
+            u = stack.pop()
+            for v in neighbours.get(u, ()):
+                if v in left and v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        out.append(sorted(seen))
+        left -= seen
+    return out
