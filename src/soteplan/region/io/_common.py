@@ -19,8 +19,13 @@ __all__ = [
 
 #: Bounding box of Finland (incl. Åland and territorial waters) in EPSG:3067, metres:
 #: (min x, min y, max x, max y).  Generous by ~20 km on every side of the national
-#: borders (mainland 83 700–733 000 E, 6 629 000–7 776 500 N per the MML outline).
-FINLAND_BBOX_3067: tuple[float, float, float, float] = (50_000.0, 6_600_000.0, 760_000.0, 7_800_000.0)
+#: borders (MML 1:4.5M outline incl. sea areas: 61 700–732 900 E, 6 605 900–7 776 400 N).
+FINLAND_BBOX_3067: tuple[float, float, float, float] = (
+    40_000.0,
+    6_580_000.0,
+    780_000.0,
+    7_820_000.0,
+)
 
 #: At most this many problems of one kind are listed before the loader gives up on that kind.
 MAX_PER_KIND = 50
@@ -64,7 +69,9 @@ class Problems:
         items = list(self.items)
         if extra:
             items.append(
-                DataProblem(self.source, None, None, f"{extra} further problem(s) of the same kinds")
+                DataProblem(
+                    self.source, None, None, f"{extra} further problem(s) of the same kinds"
+                )
             )
         raise DataError(items)
 
@@ -82,7 +89,9 @@ class Problems:
         raise err
 
 
-_MOJIBAKE = re.compile("Ã[\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161\u017d\u017e\u0178]")
+_MOJIBAKE = re.compile(
+    "Ã[\u0080-\u00bf\u2018-\u203a\u20ac\u0152\u0153\u0160\u0161\u017d\u017e\u0178]"
+)
 
 
 def _detect_decode(raw: bytes) -> tuple[str, str]:

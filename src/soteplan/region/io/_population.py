@@ -121,7 +121,8 @@ def population_from_11re(
                 int(rows[pos]),
                 area_c,
                 f"unknown municipality {area.iloc[pos]!r}; expected a municipality name "
-                "('Jyväskylä'), a coded label ('KU179 Jyväskylä') or a known aggregate ('KOKO MAA')",
+                "('Jyväskylä'), a coded label ('KU179 Jyväskylä') or a known aggregate "
+                "('KOKO MAA')",
                 kind="area",
             )
     # a code must be valid in the year of the figures (within the shipped 2013–2026 span)
@@ -218,8 +219,8 @@ def population_from_11re(
             problems.add(
                 None,
                 sex_c,
-                f"municipality {m}, {y}, age {'total' if pd.isna(a) else a}: male {r['male']:g} + "
-                f"female {r['female']:g} ≠ total {r['total']:g}",
+                f"municipality {m}, {y}, age {'total' if pd.isna(a) else int(a)}: "
+                f"male {r['male']:g} + female {r['female']:g} ≠ total {r['total']:g}",
                 kind="sexsum",
             )
     tidy = tidy[tidy["sex"] != "total"]

@@ -29,7 +29,7 @@ __all__ = ["PX_MISSING", "parse_px"]
 #: Data symbols meaning "value missing" in PX files (DATASYMBOL1…6).
 PX_MISSING = frozenset({".", "..", "...", "....", ".....", "......"})
 _KEY_RE = re.compile(
-    r'^\s*(?P<kw>[A-Za-z][A-Za-z0-9_-]*)\s*(?:\[(?P<lang>[^\]]*)\])?\s*(?:\((?P<sub>.*)\))?\s*$',
+    r"^\s*(?P<kw>[A-Za-z][A-Za-z0-9_-]*)\s*(?:\[(?P<lang>[^\]]*)\])?\s*(?:\((?P<sub>.*)\))?\s*$",
     re.DOTALL,
 )
 
@@ -108,9 +108,8 @@ def _parse_values(value: str) -> list[str]:
             bare.append(value[i : j + 1])
             i = j + 1
             continue
-        elif not c.isspace() or bare:
-            if not cur:
-                bare.append(c)
+        elif (not c.isspace() or bare) and not cur:
+            bare.append(c)
         i += 1
     if cur or bare:
         items.append("".join(cur) if cur else "".join(bare).strip())
@@ -185,7 +184,8 @@ def parse_px(
     codepage = encoding or (m.group(1) if m else "iso-8859-1")
     text, used = decode_text(raw, source, codepage)
     px = _read_header(text, source)
-    default_lang = (px.get("LANGUAGE") or [None])[0]
+    langs = px.get("LANGUAGE")
+    default_lang = langs[0] if langs else None
     lang = None if language in (None, default_lang) else language
     problems = Problems(source)
     stub = px.get("STUB", lang=lang) or []
@@ -242,11 +242,13 @@ def parse_px(
                 values_arr[i] = float(t)
             except ValueError:
                 values_arr[i] = np.nan
-                col = i % width
-                combo = np.unravel_index(col, [len(c) for c in cats[len(stub) :]]) if heading else ()
-                field_name = " ".join(
-                    cats[len(stub) + k][int(j)] for k, j in enumerate(combo)
-                ) or "DATA"
+                cell = i % width
+                combo = (
+                    np.unravel_index(cell, [len(c) for c in cats[len(stub) :]]) if heading else ()
+                )
+                field_name = (
+                    " ".join(cats[len(stub) + k][int(j)] for k, j in enumerate(combo)) or "DATA"
+                )
                 problems.add(
                     i // width + 1,
                     field_name,
@@ -255,8 +257,8 @@ def parse_px(
                 )
     problems.raise_if_any()
     grid = list(itertools.product(*cats))
-    frame = pd.DataFrame(grid, columns=pd.Index(variables)) if grid else pd.DataFrame(
-        columns=variables
+    frame = (
+        pd.DataFrame(grid, columns=pd.Index(variables)) if grid else pd.DataFrame(columns=variables)
     )
     frame["value"] = values_arr
     for col in variables:

@@ -101,7 +101,7 @@ def _detect(raw: bytes) -> str:
     head = raw[:2000].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{"):
         return "json-stat"
-    if re.match(rb'[A-Z][A-Z0-9-]*(\[[^\]]*\])?(\([^)]*\))?\s*=\s*[^;]*;', head):
+    if re.match(rb"[A-Z][A-Z0-9-]*(\[[^\]]*\])?(\([^)]*\))?\s*=\s*[^;]*;", head):
         return "px"
     return "csv"
 
@@ -155,8 +155,10 @@ def _read_csv(
             )
     problems.raise_if_any()
     table = pd.DataFrame(rows, columns=pd.Index(header), dtype="string")
-    # value columns: those whose every non-missing entry is numeric, from the right
-    n_stub = _count_stub_columns(table)
+    # stub columns: PxWeb quotes labels and leaves numbers bare; else by content
+    n_stub = _count_quoted_stub(lines[header_idx + 1 : header_idx + 1 + len(rows)], delim)
+    if n_stub is None:
+        n_stub = _count_stub_columns(table)
     if n_stub == len(header):
         n_stub = len(header) - 1
     stub_cols = header[:n_stub]
@@ -203,6 +205,45 @@ def _read_csv(
         "missing_cells": n_missing,
     }
     return frame, meta
+
+
+def _quoted_flags(line: str, delim: str) -> list[bool]:
+    """Whether each field of a CSV line is quoted."""
+    flags: list[bool] = []
+    i, n = 0, len(line)
+    while i <= n:
+        quoted = i < n and line[i] == '"'
+        if quoted:
+            j = i + 1
+            while True:
+                j = line.find('"', j)
+                if j < 0:
+                    j = n
+                    break
+                if j + 1 < n and line[j + 1] == '"':
+                    j += 2
+                    continue
+                break
+            i = j + 1
+        flags.append(quoted)
+        k = line.find(delim, i)
+        i = n + 1 if k < 0 else k + 1
+    return flags
+
+
+def _count_quoted_stub(lines: list[str], delim: str) -> int | None:
+    """Leading columns quoted in most rows (PxWeb's stub), or None if quoting says nothing."""
+    sample = [_quoted_flags(ln, delim) for ln in lines[:500] if ln.strip()]
+    if not sample:
+        return None
+    width = max(len(f) for f in sample)
+    share = [sum(1 for f in sample if k < len(f) and f[k]) / len(sample) for k in range(width)]
+    n = 0
+    while n < width and share[n] >= 0.5:
+        n += 1
+    if n == 0 or n == width or any(v >= 0.5 for v in share[n:]):
+        return None
+    return n
 
 
 def _count_stub_columns(table: pd.DataFrame) -> int:
@@ -255,12 +296,11 @@ def _read_jsonstat(
         items = doc.get("link", {}).get("item", [])
         datasets = [d for d in items if isinstance(d, dict) and d.get("class") == "dataset"]
         doc = datasets[0] if len(datasets) == 1 else doc
-    if not isinstance(doc, dict) or doc.get("class") != "dataset":
-        # JSON-stat 1.x bundle: {"name": {dataset}}
-        if isinstance(doc, dict) and len(doc) == 1:
-            inner = next(iter(doc.values()))
-            if isinstance(inner, dict) and "dimension" in inner:
-                doc = inner
+    # JSON-stat 1.x bundle: {"name": {dataset}}
+    if isinstance(doc, dict) and doc.get("class") != "dataset" and len(doc) == 1:
+        inner = next(iter(doc.values()))
+        if isinstance(inner, dict) and "dimension" in inner:
+            doc = inner
     if not isinstance(doc, dict) or "dimension" not in doc or "value" not in doc:
         raise DataError(
             [
