@@ -1,0 +1,459 @@
+"""Run a scenario through every engine it names, and sweep a lever over values.
+
+Engines are imported lazily; an engine that is not installed or fails on
+missing data is *skipped* and the reason recorded in ``meta["skipped"]``, so a
+scenario runs with whatever engines exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from soteplan.demand import DemandForecast, ServiceRates, calibrate, forecast_demand
+from soteplan.errors import NotFoundError, ParameterError, SoteplanError
+from soteplan.parallel import Executor
+from soteplan.region import Region, load_region
+from soteplan.scenario._spec import Scenario
+from soteplan.store import RunRecord
+
+__all__ = ["ScenarioResult", "run", "sweep"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioResult:
+    """Everything one scenario run produced.
+
+    Attributes
+    ----------
+    scenario
+        The validated specification.
+    spec_yaml
+        The specification text as written (or dumped).
+    tables
+        Result tables by name: ``demand`` (municipality × year × service),
+        ``population``, ``calibration_fit``, ``access`` (measure, level, area,
+        band, before, after, change), ``access_losers``,
+        ``organisation_areas``.
+    summary
+        Headline figures (JSON-compatible).
+    meta
+        Units, years, sources, approximations, engines run and skipped.
+    """
+
+    scenario: Scenario
+    spec_yaml: str
+    tables: dict[str, pd.DataFrame]
+    summary: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_record(self) -> RunRecord:
+        """The run as a :class:`~soteplan.store.RunRecord` for the store."""
+        return RunRecord(
+            name=self.scenario.name,
+            spec=self.scenario.model_dump(mode="json"),
+            spec_yaml=self.spec_yaml,
+            meta=self.meta,
+            summary=self.summary,
+            tables=self.tables,
+        )
+
+
+def _has_engine(module: str) -> str | None:
+    """``None`` when ``soteplan.<module>`` imports, else the reason it does not."""
+    try:
+        importlib.import_module(f"soteplan.{module}")
+    except ImportError as exc:
+        return f"engine soteplan.{module} not available ({exc})"
+    return None
+
+
+def _rates(sc: Scenario, region: Region) -> tuple[ServiceRates, pd.DataFrame | None, list[str]]:
+    d = sc.demand
+    rates = (
+        ServiceRates.from_files(d.rates_csv, d.services_csv)
+        if d.rates_csv and d.services_csv
+        else ServiceRates.default()
+    )
+    notes: list[str] = []
+    if d.calibrate_year is None:
+        return rates, None, ["unit costs not calibrated (calibrate_year: null)"]
+    if not region.has_table("net_costs"):
+        return rates, None, [f"region {region.id} has no net_costs: unit costs not calibrated"]
+    cal, fit = calibrate(region, rates, year=d.calibrate_year, morbidity=d.morbidity)
+    return cal, fit, notes
+
+
+def _projection(
+    sc: Scenario, region: Region, skipped: dict[str, str], progress: Progress | None
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    dem = sc.demography
+    if dem.source == "cohort":
+        why = _has_engine("demography")
+        if why is None:
+            from soteplan.demography import project_region
+
+            official = dem.projection or (next(iter(region.projections), None))
+            proj = project_region(
+                region,
+                to_year=sc.target_year,
+                calibrate=official if dem.calibrate_to_official else None,
+                progress=progress,
+            )
+            return proj.population, {
+                "source": "cohort-component (soteplan.demography)",
+                **{k: v for k, v in proj.meta.items() if k != "units"},
+            }
+        skipped["demography"] = f"{why}; the official projection was used"
+    name = dem.projection
+    if not region.projections:
+        return None, {"source": "none (observed years only)"}
+    p = region.projection(name)
+    return p, {"source": f"official projection {name or next(iter(region.projections))}"}
+
+
+def _summary_demand(fc: DemandForecast, base: int, target: int) -> dict[str, Any]:
+    t = fc.frame.groupby(["year", "service"])[["volume", "trips", "cost_eur"]].sum(min_count=1)
+    pop = fc.population.groupby("year")["population"].sum()
+    out: dict[str, Any] = {}
+    for y in (base, target):
+        if y not in pop.index:
+            continue
+        ty = t.loc[y]
+        out[str(y)] = {
+            "population": float(pop[y]),
+            "cost_eur": float(ty["cost_eur"].sum()),
+            "cost_eur_per_resident": float(ty["cost_eur"].sum() / pop[y]),
+            "trips": float(ty["trips"].sum()),
+            "volume": {s: float(v) for s, v in ty["volume"].items()},
+        }
+    return out
+
+
+def _access(
+    sc: Scenario, region: Region, executor: Executor | None
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
+    from soteplan.access import (
+        region_graph,
+        region_groupings,
+        region_origins,
+        service_points,
+        what_if,
+    )
+
+    net = sc.network
+    acc = sc.access
+    stype = net.service_type if net is not None else (acc.service_type if acc else "")
+    thresholds = acc.thresholds if acc is not None else [10.0, 15.0, 30.0]
+    year = sc.base_year
+    if acc is not None and acc.year is not None:
+        year = acc.year
+    if net is not None and net.year is not None:
+        year = net.year
+    graph = region_graph(region, osm_pbf=acc.osm_pbf if acc is not None else None)
+    origins = region_origins(region)
+    fac = service_points(region, stype, year)
+    new = None
+    if net is not None and net.open:
+        new = gpd.GeoDataFrame(
+            {
+                "type": stype,
+                "name": [p.name for p in net.open],
+                "municipality": [p.municipality for p in net.open],
+                "capacity": [p.capacity for p in net.open],
+            },
+            index=pd.Index([p.id for p in net.open], name="id"),
+            geometry=gpd.points_from_xy([p.x for p in net.open], [p.y for p in net.open]),
+            crs="EPSG:3067",
+        )
+    w = what_if(
+        graph,
+        origins,
+        fac,
+        close=net.close if net is not None else [],
+        open=new,
+        service=stype,
+        thresholds=thresholds,
+        groupings=region_groupings(region),
+        executor=executor,
+    )
+    delta = w.delta.copy()
+    for c in ("measure", "level", "area", "band"):
+        delta[c] = delta[c].astype(str)
+    reg = delta[(delta["level"] == "region") & (delta["band"].isin(["all", "75+"]))]
+    summary: dict[str, Any] = {
+        f"{r.measure}[{r.band}]": {"before": float(r.before), "after": float(r.after)}
+        for r in reg.itertuples()
+        if str(r.measure).startswith(("coverage.share_", "nearest_min.mean", "nearest_min.p90"))
+    }
+    summary["service_type"] = stype
+    summary["facilities_after"] = int(
+        len(fac) - len(w.meta.get("closed", [])) + len(w.meta.get("opened", []))
+    )
+    losers = pd.DataFrame(w.losers).head(500).copy()
+    for c in losers.columns:
+        if losers[c].dtype == object or str(losers[c].dtype) == "string":
+            losers[c] = losers[c].astype(str)
+    meta: dict[str, Any] = {
+        k: w.meta[k]
+        for k in (
+            "service",
+            "units",
+            "thresholds_min",
+            "closed",
+            "opened",
+            "losers_population",
+            "approximation",
+        )
+        if k in w.meta
+    }
+    return {"access": delta, "access_losers": losers}, summary, meta
+
+
+def _organise(sc: Scenario, region: Region) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+    from soteplan.organise import builtin_model, evaluate
+
+    if sc.organisation is None:
+        raise ParameterError("the scenario names no organisation model")
+    name = sc.organisation.model
+    g = region.groupings.get(name)
+    # a grouping is evaluated in its own year (membership changes, e.g. Kuhmoinen 2021)
+    year = max(sc.base_year, g.year) if g is not None and g.year is not None else sc.base_year
+    year = min(year, region.total_years[-1])
+    ev = evaluate(builtin_model(region, name), region, year=year)
+    areas = ev.areas.reset_index()
+    for c in areas.columns:
+        if areas[c].dtype == object:
+            areas[c] = areas[c].astype(str)
+    overall = {
+        str(k): float(v)
+        for k, v in ev.overall.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    meta = {k: v for k, v in ev.meta.items() if k in ("units", "sources", "approximation")}
+    return areas, {"model": sc.organisation.model, **overall}, meta
+
+
+def run(
+    scenario: Scenario,
+    *,
+    spec_yaml: str | None = None,
+    region: Region | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> ScenarioResult:
+    """Run every engine the scenario names and collect tables, summary and metadata.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    spec_yaml
+        The scenario text as written (stored with the run); default a dump.
+    region
+        The region (default: ``load_region(scenario.region)``).
+    executor
+        Executor for heavy batches (travel-time matrices).
+    progress
+        ``progress(done, total)`` over the engines.
+
+    Returns
+    -------
+    ScenarioResult
+        With ``meta["engines_run"]`` and ``meta["skipped"]`` (engine → reason).
+    """
+    sc = scenario
+    region = region if region is not None else load_region(sc.region)
+    steps = sc.engines()
+    total = len(steps)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    skipped: dict[str, str] = {}
+    ran: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    summary: dict[str, Any] = {}
+    engine_meta: dict[str, Any] = {}
+    approximations: list[str] = []
+
+    projection, demo_meta = _projection(sc, region, skipped, None)
+    engine_meta["demography"] = demo_meta
+    if "demography" not in skipped:
+        ran.append("demography")
+    tick()
+
+    rates, fit, notes = _rates(sc, region)
+    years = list(range(sc.base_year, sc.target_year + 1))
+    fc = forecast_demand(
+        region,
+        projection,
+        rates,
+        years=years,
+        levers=sc.demand.levers.to_levers(),
+        morbidity=sc.demand.morbidity,
+    )
+    tables["demand"] = fc.frame
+    tables["population"] = fc.population
+    if fit is not None:
+        tables["calibration_fit"] = fit
+    summary["demand"] = _summary_demand(fc, sc.base_year, sc.target_year)
+    engine_meta["demand"] = {**fc.meta, "notes": notes}
+    approximations.append(f"demand: {fc.meta['approximation']}")
+    ran.append("demand")
+    tick()
+
+    if "access" in steps:
+        why = _has_engine("access")
+        if why is None:
+            try:
+                t, s, m = _access(sc, region, executor)
+                tables.update(t)
+                summary["access"] = s
+                engine_meta["access"] = m
+                if m.get("approximation"):
+                    approximations.append(f"access: {m['approximation']}")
+                ran.append("access")
+            except (NotFoundError, ImportError) as exc:
+                skipped["access"] = f"missing data or engine: {exc}"
+        else:
+            skipped["access"] = why
+        tick()
+    if "organise" in steps:
+        why = _has_engine("organise")
+        if why is None:
+            try:
+                areas, s, m = _organise(sc, region)
+                tables["organisation_areas"] = areas
+                summary["organisation"] = s
+                engine_meta["organise"] = m
+                ran.append("organise")
+            except (SoteplanError, ImportError) as exc:
+                skipped["organise"] = f"organise failed on the region's data: {exc}"
+        else:
+            skipped["organise"] = why
+        tick()
+    if "locate" in steps:
+        skipped["locate"] = (
+            "location optimisation is not wired into scenario runs yet; "
+            "run `soteplan locate` on the same region"
+        )
+        tick()
+
+    meta: dict[str, Any] = {
+        "scenario": sc.name,
+        "region": region.id,
+        "years": [years[0], sc.target_year],
+        "units": fc.meta["units"],
+        "price_year": fc.meta["price_year"],
+        "sources": fc.meta["sources"] + list(region.attribution),
+        "engines_run": ran,
+        "skipped": skipped,
+        "engines": engine_meta,
+        "approximation": approximations,
+    }
+    return ScenarioResult(sc, spec_yaml or sc.to_yaml(), tables, summary, meta)
+
+
+# ----------------------------------------------------------------- sweeps
+def _set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    out = dict(data)
+    head, _, rest = path.partition(".")
+    if not rest:
+        out[head] = value
+        return out
+    sub = out.get(head)
+    if not isinstance(sub, dict):
+        raise ParameterError(f"cannot set {path!r}: {head!r} is not set in the scenario")
+    out[head] = _set_path(sub, rest, value)
+    return out
+
+
+def _sweep_task(args: tuple[str, dict[str, Any], float, str | None]) -> pd.DataFrame:
+    """One sweep variant: region totals by year × service (picklable, module level)."""
+    region_name, spec, cost_scale, region_path = args
+    sc = Scenario.model_validate(spec)
+    region = load_region(region_path or region_name)
+    rates = ServiceRates.default()
+    if sc.demand.rates_csv and sc.demand.services_csv:
+        rates = ServiceRates.from_files(sc.demand.rates_csv, sc.demand.services_csv)
+    rates = replace(rates, cost_scale=cost_scale)
+    projection = region.projection(sc.demography.projection) if region.projections else None
+    fc = forecast_demand(
+        region,
+        projection,
+        rates,
+        years=list(range(sc.base_year, sc.target_year + 1)),
+        levers=sc.demand.levers.to_levers(),
+        morbidity=sc.demand.morbidity,
+    )
+    t = fc.frame.groupby(["year", "service"], as_index=False)[
+        ["volume", "in_person", "remote", "cost_eur"]
+    ].sum()
+    return t
+
+
+def sweep(
+    scenario: Scenario,
+    parameter: str,
+    values: Sequence[Any],
+    *,
+    executor: Executor,
+    region: str | Path | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Run the demand model for every value of one scenario parameter.
+
+    Parameters
+    ----------
+    scenario
+        The base scenario.
+    parameter
+        Dotted path in the scenario, e.g. ``"demand.levers.remote.target_share"``.
+    values
+        The values to try.
+    executor
+        Where the variants run (local processes, Dask …); results are
+        identical on every executor.
+    region
+        Region id or directory (default ``scenario.region``); workers load it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value, year, service, volume, in_person, remote, cost_eur`` (region
+        totals; euros at the rates' price year).
+    """
+    base = scenario.model_dump(mode="json")
+    specs = []
+    for v in values:
+        spec = _set_path(base, parameter, v)
+        try:
+            Scenario.model_validate(spec)
+        except Exception as exc:
+            raise ParameterError(f"{parameter}={v!r} is not valid: {exc}") from exc
+        specs.append(spec)
+    reg = load_region(str(region) if region is not None else scenario.region)
+    rates, _, _ = _rates(scenario, reg)
+    path = str(region) if region is not None else None
+    parts = executor.map(
+        _sweep_task,
+        [(scenario.region, s, rates.cost_scale, path) for s in specs],
+        progress=progress,
+    )
+    out = pd.concat(
+        [p.assign(value=v) for p, v in zip(parts, values, strict=True)], ignore_index=True
+    )
+    return out[["value", *[c for c in out.columns if c != "value"]]]
