@@ -371,7 +371,8 @@ def nearest_facility(
     far = ~(out_t <= limit)
     out_t[far] = np.inf
     fac[far] = -1
-    fid_out = np.array([fid[f] if f >= 0 else None for f in fac], dtype=object)
+    fid_obj = np.asarray(fid, dtype=object)
+    fid_out = np.where(fac >= 0, fid_obj[np.maximum(fac, 0)], None)
     if progress is not None:
         progress(1, 1)
     meta = _base_meta(graph, max_minutes)
