@@ -28,7 +28,7 @@ _SEX_MAP = {
 _AGE_TOTAL = {"yhteensä", "total", "totalt", "sss"}
 #: Area labels that are aggregates, not municipalities (dropped; listed in meta).
 _AGGREGATE = re.compile(
-    r"^(koko maa|whole country|hela landet|sss|(mk|sk|ma|sa|ava|ely|hva|hyv)\d+\b.*)$", re.I
+    r"^(koko maa|whole country|hela landet|(sss|(mk|sk|ma|sa|ava|ely|hva|hyv)\d+)\b.*)$", re.I
 )
 
 
@@ -125,10 +125,13 @@ def population_from_11re(
                 "('KOKO MAA')",
                 kind="area",
             )
-    # a code must be valid in the year of the figures (within the shipped 2013–2026 span)
+    # a code must be valid in the year of the figures or the next (31.12. figures are often
+    # published on the next year's division); checked within the shipped 2013–2026 span
     pairs = pd.DataFrame({"code": codes, "year": years})
     valid_pair = {
-        (c, y): (not (2013 <= y <= 2026)) or c in known_codes(int(y))
+        (c, y): (not (2013 <= y <= 2026))
+        or c in known_codes(int(y))
+        or c in known_codes(int(y) + 1)
         for c, y in pairs.dropna().drop_duplicates().itertuples(index=False)
     }
     pair_ok = np.array(
