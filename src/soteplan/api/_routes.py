@@ -1,0 +1,501 @@
+"""The REST API, version 1 (``/api/v1``).
+
+Every route parses its input, calls one method of :class:`~soteplan.api._services.Services`
+(or one engine function) and serialises the result.  Read routes — including
+the computing ``POST`` routes that change nothing (what-if, locate, compare) —
+are cached by a hash of their parameters; the answer carries ``X-Cache: hit|miss``.
+Routes that create or run things need ``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from soteplan.api._cache import ResponseCache, key_of
+from soteplan.api._errors import ApiError, status_of
+from soteplan.api._jobs import JobManager
+from soteplan.api._security import require_token
+from soteplan.api._serialise import jsonable
+from soteplan.api._services import Services, engine
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1")
+
+DEFAULT_THRESHOLDS = (10.0, 15.0, 30.0, 45.0)
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": desc,
+        "content": {
+            "application/json": {
+                "example": {"ok": False, "status": code, "error": desc, "errors": [desc]}
+            }
+        },
+    }
+    for code, desc in [
+        (404, "not found"),
+        (422, "invalid parameters"),
+        (501, "engine not available"),
+    ]
+}
+
+
+class Strict(BaseModel):
+    """Request bodies reject unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewPoint(Strict):
+    """A new service point for a what-if (WGS84 degrees)."""
+
+    id: str = Field(min_length=1, max_length=80)
+    lon: float = Field(ge=19.0, le=32.0, description="longitude, degrees (EPSG:4326)")
+    lat: float = Field(ge=59.0, le=71.0, description="latitude, degrees (EPSG:4326)")
+    name: str | None = Field(default=None, max_length=200)
+    capacity: float | None = Field(default=None, ge=0)
+
+
+class WhatIfRequest(Strict):
+    """Close and/or open service points of one type."""
+
+    service: str = Field(default="health_station", max_length=80)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    close: list[str] = Field(default_factory=list, max_length=500)
+    open: list[NewPoint] = Field(default_factory=list, max_length=100)
+    thresholds: list[float] = Field(default=list(DEFAULT_THRESHOLDS), min_length=1, max_length=8)
+
+
+class LocateRequest(Strict):
+    """Choose ``p`` of the existing sites of a service type."""
+
+    service: str = Field(default="health_station", max_length=80)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    model: Literal["p-median", "max-cover"] = "p-median"
+    p: int = Field(default=10, ge=1, le=500)
+    threshold: float = Field(default=30.0, gt=0, le=240, description="minutes (max-cover)")
+
+
+class CompareRequest(Strict):
+    """Two organisation models (ids) to compare."""
+
+    models: list[str] = Field(min_length=2, max_length=2)
+
+
+class ScenarioRequest(Strict):
+    """A scenario document as understood by :mod:`soteplan.scenario`."""
+
+    scenario: dict[str, Any]
+
+
+def svc(request: Request) -> Services:
+    """The app's :class:`Services`."""
+    services: Services = request.app.state.services
+    return services
+
+
+def jobs(request: Request) -> JobManager:
+    """The app's job manager."""
+    manager: JobManager = request.app.state.jobs
+    return manager
+
+
+def cached(request: Request, name: str, params: Any, compute: Callable[[], Any]) -> JSONResponse:
+    """Answer from the response cache (key: hash of ``name`` and ``params``)."""
+    cache: ResponseCache = request.app.state.cache
+    key = key_of(name, params)
+    value, hit = cache.get_or_compute(key, compute)
+    return JSONResponse(
+        value, headers={"X-Cache": "hit" if hit else "miss", "ETag": f'"{key[:32]}"'}
+    )
+
+
+Svc = Annotated[Services, Depends(svc)]
+
+
+# ---------------------------------------------------------------------- region
+@router.get("/regions", tags=["region"], summary="Regions served by this instance")
+def list_regions(s: Svc) -> list[dict[str, Any]]:
+    r = s.region
+    return [{"id": r.id, "name": {"fi": r.name_fi, "sv": r.name_sv, "en": r.name_en}}]
+
+
+def _region_of(s: Services, region: str) -> None:
+    if region != s.region.id:
+        raise ApiError(404, f"no region {region!r}; this instance serves {s.region.id!r}")
+
+
+@router.get(
+    "/regions/{region}", tags=["region"], summary="Key figures of a region", responses=ERRORS
+)
+def region_summary(region: str, request: Request, s: Svc) -> JSONResponse:
+    _region_of(s, region)
+    return cached(request, "summary", [region], s.summary)
+
+
+@router.get("/regions/{region}/provenance", tags=["region"], summary="Data sources")
+def region_provenance(region: str, request: Request, s: Svc) -> JSONResponse:
+    _region_of(s, region)
+    return cached(request, "provenance", [region], s.provenance)
+
+
+@router.get(
+    "/regions/{region}/municipalities",
+    tags=["region"],
+    summary="Municipalities as GeoJSON (EPSG:4326)",
+    responses=ERRORS,
+)
+def municipalities(
+    region: str,
+    request: Request,
+    s: Svc,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+) -> JSONResponse:
+    _region_of(s, region)
+    return cached(request, "municipalities", [region, year], lambda: s.municipalities(year))
+
+
+@router.get(
+    "/regions/{region}/service-points",
+    tags=["region"],
+    summary="Service points as GeoJSON (EPSG:4326)",
+    responses=ERRORS,
+)
+def service_points(
+    region: str,
+    request: Request,
+    s: Svc,
+    type: Annotated[str | None, Query(max_length=80)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+) -> JSONResponse:
+    _region_of(s, region)
+    return cached(
+        request, "service_points", [region, type, year], lambda: s.service_points(type, year)
+    )
+
+
+@router.get(
+    "/regions/{region}/organisation-models",
+    tags=["organise"],
+    summary="Organisation models (groupings of municipalities)",
+)
+def organisation_models(region: str, request: Request, s: Svc) -> JSONResponse:
+    _region_of(s, region)
+    return cached(request, "organisation_models", [region], s.organisation_models)
+
+
+# ------------------------------------------------------------------ demography
+@router.get(
+    "/regions/{region}/demography/pyramid",
+    tags=["demography"],
+    summary="Population by five-year age group and sex",
+    responses=ERRORS,
+)
+def pyramid(
+    region: str,
+    request: Request,
+    s: Svc,
+    year: Annotated[int, Query(ge=1900, le=2100)],
+    municipality: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
+) -> JSONResponse:
+    _region_of(s, region)
+    return cached(
+        request, "pyramid", [region, year, municipality], lambda: s.pyramid(year, municipality)
+    )
+
+
+@router.get(
+    "/regions/{region}/demography/dependency-ratio",
+    tags=["demography"],
+    summary="Dependency ratio by municipality and year",
+    responses=ERRORS,
+)
+def dependency_ratio(
+    region: str,
+    request: Request,
+    s: Svc,
+    years: Annotated[list[int], Query(max_length=20)] = [2009, 2020, 2030, 2040],  # noqa: B006
+) -> JSONResponse:
+    _region_of(s, region)
+    return cached(
+        request,
+        "dependency_ratio",
+        [region, sorted(years)],
+        lambda: s.dependency_ratio(sorted(years)),
+    )
+
+
+@router.get(
+    "/regions/{region}/demography/working-age-index",
+    tags=["demography"],
+    summary="Working-age (15-64) index, base year = 100",
+    responses=ERRORS,
+)
+def working_age_index(
+    region: str,
+    request: Request,
+    s: Svc,
+    base_year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+) -> JSONResponse:
+    _region_of(s, region)
+    return cached(
+        request, "working_age_index", [region, base_year], lambda: s.working_age_index(base_year)
+    )
+
+
+@router.get(
+    "/regions/{region}/demography/projection",
+    tags=["demography"],
+    summary="Official population projection (totals by year)",
+    responses=ERRORS,
+)
+def projection(
+    region: str,
+    request: Request,
+    s: Svc,
+    name: Annotated[str | None, Query(max_length=80)] = None,
+    municipality: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
+) -> JSONResponse:
+    _region_of(s, region)
+    return cached(
+        request,
+        "projection",
+        [region, name, municipality],
+        lambda: s.projection(name, municipality),
+    )
+
+
+# ---------------------------------------------------------------------- access
+@router.get(
+    "/regions/{region}/access/services",
+    tags=["access"],
+    summary="Service types the access engine can assess",
+    responses=ERRORS,
+)
+def access_services(region: str, request: Request, s: Svc) -> JSONResponse:
+    _region_of(s, region)
+    return cached(request, "service_types", [region], s.service_types)
+
+
+@router.get(
+    "/regions/{region}/access/coverage",
+    tags=["access"],
+    summary="Coverage, nearest times and equity of a service network",
+    responses=ERRORS,
+)
+def access_coverage(
+    region: str,
+    request: Request,
+    s: Svc,
+    service: Annotated[str, Query(max_length=80)] = "health_station",
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    thresholds: Annotated[list[float], Query(max_length=8)] = list(DEFAULT_THRESHOLDS),  # noqa: B006
+) -> JSONResponse:
+    _region_of(s, region)
+    th = sorted(thresholds)
+    return cached(
+        request, "coverage", [region, service, year, th], lambda: s.coverage(service, year, th)
+    )
+
+
+@router.post(
+    "/regions/{region}/access/what-if",
+    tags=["access"],
+    summary="Close/open service points: change in coverage and who loses",
+    responses=ERRORS,
+)
+def access_what_if(region: str, body: WhatIfRequest, request: Request, s: Svc) -> JSONResponse:
+    _region_of(s, region)
+    params = body.model_dump(mode="json")
+    return cached(
+        request,
+        "what_if",
+        [region, params],
+        lambda: s.what_if(
+            body.service,
+            body.year,
+            body.close,
+            [p.model_dump() for p in body.open],
+            sorted(body.thresholds),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------- locate
+@router.post(
+    "/regions/{region}/locate",
+    tags=["locate"],
+    summary="p-median or maximal covering location of p sites",
+    responses=ERRORS,
+)
+def locate(region: str, body: LocateRequest, request: Request, s: Svc) -> JSONResponse:
+    _region_of(s, region)
+    params = body.model_dump(mode="json")
+    return cached(
+        request,
+        "locate",
+        [region, params],
+        lambda: s.locate(body.service, body.year, body.model, body.p, body.threshold),
+    )
+
+
+# -------------------------------------------------------------------- organise
+@router.post(
+    "/regions/{region}/organise/compare",
+    tags=["organise"],
+    summary="Compare two organisation models",
+    responses=ERRORS,
+)
+def organise_compare(region: str, body: CompareRequest, request: Request, s: Svc) -> JSONResponse:
+    _region_of(s, region)
+    a, b = body.models
+    return cached(request, "organise_compare", [region, a, b], lambda: s.organise_compare(a, b))
+
+
+# ------------------------------------------------------------------- scenarios
+def _scenario_engine() -> Any:
+    return engine("scenario", "Scenario", "run")
+
+
+@router.post(
+    "/scenarios/validate",
+    tags=["scenarios"],
+    summary="Validate a scenario document without saving it",
+    responses=ERRORS,
+)
+def scenario_validate(body: ScenarioRequest) -> dict[str, Any]:
+    mod = _scenario_engine()
+    sc = mod.Scenario.model_validate(body.scenario)
+    return {"ok": True, "scenario": jsonable(sc)}
+
+
+@router.get("/scenarios", tags=["scenarios"], summary="Stored scenarios", responses=ERRORS)
+def scenario_list(request: Request) -> list[dict[str, Any]]:
+    store = _store(request)
+    return [jsonable(x) for x in store.list()]
+
+
+def _store(request: Request) -> Any:
+    st = engine("store", "Store")
+    url = request.app.state.store_url
+    return st.Store(url)
+
+
+@router.post(
+    "/scenarios",
+    tags=["scenarios"],
+    status_code=201,
+    summary="Create (store) a scenario",
+    dependencies=[Depends(require_token)],
+    responses=ERRORS,
+)
+def scenario_create(body: ScenarioRequest, request: Request) -> dict[str, Any]:
+    mod = _scenario_engine()
+    sc = mod.Scenario.model_validate(body.scenario)
+    key = _store(request).save(sc)
+    return {"ok": True, "id": jsonable(key), "scenario": jsonable(sc)}
+
+
+@router.get(
+    "/scenarios/{scenario_id}", tags=["scenarios"], summary="One stored scenario", responses=ERRORS
+)
+def scenario_get(scenario_id: str, request: Request) -> Any:
+    return jsonable(_store(request).load(scenario_id))
+
+
+@router.post(
+    "/scenarios/{scenario_id}/run",
+    tags=["scenarios"],
+    status_code=202,
+    summary="Run a stored scenario as a background job",
+    dependencies=[Depends(require_token)],
+    responses=ERRORS,
+)
+def scenario_run(scenario_id: str, request: Request) -> dict[str, Any]:
+    mod = _scenario_engine()
+    store = _store(request)
+    sc = store.load(scenario_id)
+    region = request.app.state.services.region
+
+    def work(progress: Callable[[int, int], None]) -> Any:
+        return jsonable(mod.run(sc, region=region, progress=progress))
+
+    job = jobs(request).submit("scenario", work, status_of)
+    return {
+        "ok": True,
+        "job": job.public(),
+        "links": {
+            "status": f"/api/v1/jobs/{job.id}",
+            "events": f"/api/v1/jobs/{job.id}/events",
+            "result": f"/api/v1/jobs/{job.id}/result",
+        },
+    }
+
+
+@router.post(
+    "/scenarios/compare", tags=["scenarios"], summary="Compare scenario results", responses=ERRORS
+)
+def scenario_compare(body: CompareRequest, request: Request) -> Any:
+    mod = engine("scenario", "compare")
+    store = _store(request)
+    return jsonable(mod.compare([store.load(i) for i in body.models]))
+
+
+# ------------------------------------------------------------------------ jobs
+@router.get(
+    "/jobs/{job_id}", tags=["jobs"], summary="State and progress of a job", responses=ERRORS
+)
+def job_status(job_id: str, request: Request) -> dict[str, Any]:
+    return jobs(request).get(job_id).public()
+
+
+@router.get(
+    "/jobs/{job_id}/result", tags=["jobs"], summary="Result of a finished job", responses=ERRORS
+)
+def job_result(job_id: str, request: Request) -> Any:
+    job = jobs(request).get(job_id)
+    if job.state == "failed":
+        raise ApiError(job.error_status or 500, job.error or "job failed")
+    if job.state != "done":
+        raise ApiError(409, f"job {job_id} is {job.state}; poll /api/v1/jobs/{job_id}")
+    return {"ok": True, "job": job.public(), "result": job.result}
+
+
+@router.get(
+    "/jobs/{job_id}/events",
+    tags=["jobs"],
+    summary="Progress as server-sent events",
+    responses=ERRORS,
+)
+async def job_events(job_id: str, request: Request) -> StreamingResponse:
+    job = jobs(request).get(job_id)
+
+    async def stream() -> AsyncIterator[str]:
+        last = None
+        while True:
+            state = job.public()
+            if state != last:
+                yield f"event: progress\ndata: {json.dumps(state)}\n\n"
+                last = state
+            if job.state in ("done", "failed"):
+                yield f"event: end\ndata: {json.dumps(state)}\n\n"
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.2)
+
+    return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+@router.get("/health", tags=["meta"], summary="Liveness and engine availability")
+def health(s: Svc) -> dict[str, Any]:
+    from soteplan.api._services import engine_status
+
+    return {"ok": True, "engines": engine_status()}

@@ -1,0 +1,407 @@
+"""Thin adapters between the HTTP layer and the engines.
+
+Each public method parses nothing and plans nothing: it picks the region's
+inputs, calls one engine function and returns plain JSON-ready data.  An
+engine that is not installed yet raises :class:`EngineUnavailableError` (HTTP 501)
+so that pages can say so honestly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from soteplan.api._errors import EngineUnavailableError
+from soteplan.api._serialise import geojson, jsonable, records
+from soteplan.errors import NotFoundError, ParameterError
+from soteplan.region import Region, load_region
+
+__all__ = ["Services", "engine"]
+
+Progress = Callable[[int, int], None]
+
+
+def engine(name: str, *attrs: str) -> Any:
+    """Import ``soteplan.<name>`` with ``attrs``; else raise :class:`EngineUnavailableError`."""
+    try:
+        mod = importlib.import_module(f"soteplan.{name}")
+    except ImportError as exc:
+        raise EngineUnavailableError(name, str(exc)) from exc
+    missing = [a for a in attrs if not hasattr(mod, a)]
+    if missing:
+        raise EngineUnavailableError(name, f"missing {', '.join(missing)}")
+    return mod
+
+
+def engine_status() -> dict[str, bool]:
+    """Which engines the web layer can use right now."""
+    wanted = {
+        "region": ("load_region",),
+        "demography": ("dependency_ratio", "working_age_index"),
+        "network": ("travel_times",),
+        "access": ("assess", "what_if"),
+        "locate": ("PMedian",),
+        "organise": (),
+        "scenario": (),
+    }
+    out = {}
+    for name, attrs in wanted.items():
+        try:
+            engine(name, *attrs)
+            out[name] = True
+        except EngineUnavailableError:
+            out[name] = False
+    return out
+
+
+class Services:
+    """The operations the API and the web pages offer, for one region.
+
+    Parameters
+    ----------
+    region
+        Embedded region id (``"keski-suomi"``) or a region directory.
+    """
+
+    def __init__(self, region: str | Path = "keski-suomi") -> None:
+        self.region_ref = region
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------------- region
+    @cached_property
+    def region(self) -> Region:
+        """The loaded region (loaded on first use)."""
+        return load_region(self.region_ref)
+
+    def latest_year(self) -> int:
+        """Latest year with population totals."""
+        return self.region.total_years[-1]
+
+    def summary(self) -> dict[str, Any]:
+        """Names, key figures and available data of the region."""
+        r = self.region
+        year = self.latest_year()
+        pop = r.population_total(year)
+        sp = r.service_points
+        return {
+            "id": r.id,
+            "name": {"fi": r.name_fi, "sv": r.name_sv, "en": r.name_en},
+            "crs": r.crs,
+            "year": year,
+            "population": int(pop.sum()),
+            "municipalities": len(r.municipality_codes()),
+            "service_points": {str(k): int(v) for k, v in sp["type"].value_counts().items()},
+            "age_sex_years": r.age_sex_years,
+            "total_years": [r.total_years[0], r.total_years[-1]],
+            "projections": list(r.projections),
+            "organisation_models": [
+                {
+                    "id": g.id,
+                    "name_fi": g.name_fi,
+                    "name_en": g.name_en,
+                    "year": g.year,
+                    "areas": len(g.areas),
+                    "status": g.status,
+                }
+                for g in r.groupings.values()
+            ],
+            "attribution": list(r.attribution),
+            "engines": engine_status(),
+        }
+
+    def provenance(self) -> list[dict[str, Any]]:
+        """Provenance of every table of the region."""
+        return [jsonable(p) for p in self.region.provenance.values()]
+
+    def municipalities(self, year: int | None = None) -> dict[str, Any]:
+        """Member municipalities with population, as GeoJSON in EPSG:4326."""
+        r = self.region
+        year = year or self.latest_year()
+        codes = r.municipality_codes(year if year <= self.latest_year() else None)
+        m = r.municipalities.loc[codes, ["name_fi", "name_sv", "subregion_name", "geometry"]]
+        m = m.copy()
+        if year in r.total_years:
+            m["population"] = r.population_total(year).reindex(m.index)
+        m.index.name = "code"
+        fc = geojson(gpd.GeoDataFrame(m, geometry="geometry", crs=r.crs), simplify_m=100.0)
+        fc["meta"] = {
+            "year": year,
+            "crs": "EPSG:4326",
+            "approximation": "boundaries simplified to 100 m for display",
+        }
+        return fc
+
+    def service_points(self, type: str | None = None, year: int | None = None) -> dict[str, Any]:
+        """Service points (optionally of one type, operating in ``year``) as GeoJSON."""
+        sp = self.region.service_points_in(year, type=type)
+        keep = [
+            c
+            for c in (
+                "type",
+                "name",
+                "provider_kind",
+                "municipality",
+                "capacity",
+                "valid_from",
+                "valid_to",
+            )
+            if c in sp.columns
+        ]
+        fc = geojson(sp[[*keep, sp.geometry.name]])
+        fc["meta"] = {"year": year, "type": type, "crs": "EPSG:4326"}
+        return fc
+
+    # ------------------------------------------------------------- demography
+    def pyramid(self, year: int, municipality: str | None = None) -> dict[str, Any]:
+        """Population by five-year age group and sex (persons) for a year."""
+        df = self.region.population_by_age(year)
+        if municipality is not None:
+            if municipality not in set(df["municipality"]):
+                raise NotFoundError(f"municipality {municipality!r} has no data for {year}")
+            df = df[df["municipality"] == municipality]
+        band = (df["age"].clip(upper=90) // 5 * 5).astype(int)
+        t = df.assign(band=band).groupby(["band", "sex"])["population"].sum().unstack("sex")
+        labels = [f"{b}-{b + 4}" if b < 90 else "90+" for b in t.index]
+        return {
+            "year": year,
+            "municipality": municipality,
+            "groups": labels,
+            "male": [int(v) for v in t.get("male", pd.Series(0, index=t.index))],
+            "female": [int(v) for v in t.get("female", pd.Series(0, index=t.index))],
+            "units": "persons (31 Dec)",
+        }
+
+    def _population_long(self, years: Sequence[int]) -> tuple[pd.DataFrame, dict[int, str]]:
+        """Population by municipality × year × age for ``years``: observed, else projected."""
+        r = self.region
+        parts, source = [], {}
+        proj_name = next(iter(r.projections), None)
+        for y in years:
+            if y in r.age_sex_years:
+                d = r.population_by_age(y)
+                d = d.groupby(["municipality", "year", "age"], as_index=False)["population"].sum()
+                parts.append(d)
+                source[y] = "observed"
+            elif proj_name is not None and y in set(r.projection(proj_name)["year"]):
+                p = r.projection(proj_name)
+                parts.append(p[p["year"] == y][["municipality", "year", "age", "population"]])
+                source[y] = f"projection {proj_name}"
+        if not parts:
+            raise NotFoundError(f"no population by age for any of {list(years)}")
+        return pd.concat(parts, ignore_index=True), source
+
+    def dependency_ratio(self, years: Sequence[int]) -> dict[str, Any]:
+        """Demographic dependency ratio by municipality for each available year."""
+        dem = engine("demography", "dependency_ratio")
+        pop, source = self._population_long(years)
+        s = dem.dependency_ratio(pop)
+        frame = s.reset_index()
+        frame.columns = ["municipality", "year", "dependency_ratio"][: len(frame.columns)]
+        region = dem.dependency_ratio(pop, groups=self.region.name_fi).reset_index()
+        region.columns = ["area", "year", "dependency_ratio"][: len(region.columns)]
+        missing = [y for y in years if y not in source]
+        return {
+            "by_municipality": records(frame),
+            "region": records(region),
+            "years": sorted(source),
+            "missing_years": missing,
+            "source": {str(k): v for k, v in source.items()},
+            "units": "dependants (0-14 and 65+) per 100 persons aged 15-64",
+        }
+
+    def working_age_index(self, base_year: int | None = None) -> dict[str, Any]:
+        """Working-age (15–64) index, base year = 100, observed and projected."""
+        dem = engine("demography", "working_age_index")
+        r = self.region
+        wap = r.table("working_age_population")
+        base_year = base_year or int(wap["year"].min())
+        label = r.name_fi
+        obs = dem.working_age_index(wap, base_year=base_year, groups=label).reset_index()
+        obs.columns = ["area", "year", "index"]
+        out: dict[str, Any] = {
+            "base_year": base_year,
+            "observed": records(obs),
+            "units": "index, base year = 100",
+        }
+        if r.projections:
+            name = next(iter(r.projections))
+            p = r.projection(name)
+            first = int(p["year"].min())
+            proj = dem.working_age_index(p, base_year=first, groups=label).reset_index()
+            proj.columns = ["area", "year", "index"]
+            base_val = obs.loc[obs["year"] == first, "index"]
+            if len(base_val):
+                proj["index"] = proj["index"] * float(base_val.iloc[0]) / 100.0
+                out["projected"] = records(proj)
+                out["projection"] = name
+        return out
+
+    def projection(
+        self, name: str | None = None, municipality: str | None = None
+    ) -> dict[str, Any]:
+        """Official projection totals by year (persons), region or one municipality."""
+        p = self.region.projection(name)
+        if municipality is not None:
+            p = p[p["municipality"] == municipality]
+            if p.empty:
+                raise NotFoundError(f"municipality {municipality!r} is not in the projection")
+        tot = p.groupby("year")["population"].sum()
+        return {
+            "name": name or next(iter(self.region.projections)),
+            "municipality": municipality,
+            "years": [int(y) for y in tot.index],
+            "population": [float(v) for v in tot],
+            "units": "persons",
+        }
+
+    # ----------------------------------------------------------------- access
+    @cached_property
+    def _access_inputs(self) -> tuple[Any, Any]:
+        acc = engine("access", "region_graph", "region_origins")
+        return acc.region_graph(self.region), acc.region_origins(self.region)
+
+    def service_types(self) -> list[str]:
+        """Service types the access engine can assess."""
+        return list(engine("access", "service_types").service_types(self.region))
+
+    def _facilities(self, service: str, year: int | None) -> gpd.GeoDataFrame:
+        return engine("access", "service_points").service_points(self.region, service, year)
+
+    def coverage(
+        self, service: str, year: int | None, thresholds: Sequence[float]
+    ) -> dict[str, Any]:
+        """Coverage, nearest times and equity of one service network."""
+        acc = engine("access", "assess", "region_groupings")
+        with self._lock:
+            graph, origins = self._access_inputs
+        fac = self._facilities(service, year)
+        res = acc.assess(
+            graph,
+            origins,
+            fac,
+            service=service,
+            thresholds=thresholds,
+            groupings=acc.region_groupings(self.region),
+        )
+        of = res.origins_frame()
+        return {
+            "service": service,
+            "year": year,
+            "coverage": records(
+                res.coverage[res.coverage["level"].isin(["region", "municipality"])]
+            ),
+            "distribution": records(res.distribution),
+            "equity": jsonable(res.equity),
+            "origins": geojson(of[["municipality", "nearest_min", "nearest_id", of.geometry.name]]),
+            "facilities": geojson(
+                fac[[c for c in ("name", "municipality") if c in fac.columns] + [fac.geometry.name]]
+            ),
+            "meta": jsonable(res.meta),
+        }
+
+    def what_if(
+        self,
+        service: str,
+        year: int | None,
+        close: Sequence[str],
+        open_points: Sequence[dict[str, Any]],
+        thresholds: Sequence[float],
+    ) -> dict[str, Any]:
+        """Close and/or open service points; the change in every measure and who loses."""
+        acc = engine("access", "what_if", "region_groupings")
+        with self._lock:
+            graph, origins = self._access_inputs
+        fac = self._facilities(service, year)
+        new = None
+        if open_points:
+            new = gpd.GeoDataFrame(
+                {
+                    "name": [p.get("name") or p["id"] for p in open_points],
+                    "capacity": [p.get("capacity") for p in open_points],
+                },
+                index=pd.Index([p["id"] for p in open_points], name="id"),
+                geometry=gpd.points_from_xy(
+                    [p["lon"] for p in open_points], [p["lat"] for p in open_points]
+                ),
+                crs="EPSG:4326",
+            ).to_crs(fac.crs)
+        res = acc.what_if(
+            graph,
+            origins,
+            fac,
+            close=list(close),
+            open=new,
+            service=service,
+            thresholds=thresholds,
+            groupings=acc.region_groupings(self.region),
+        )
+        d = res.delta
+        keep = d["level"].isin(["region", "municipality"]) & d["measure"].str.startswith(
+            ("coverage.share_", "nearest_min.mean")
+        )
+        return {
+            "service": service,
+            "closed": list(close),
+            "delta": records(d[keep]),
+            "losers": records(res.losers.head(200)),
+            "meta": jsonable(res.meta),
+        }
+
+    # ----------------------------------------------------------------- locate
+    def locate(
+        self, service: str, year: int | None, model: str, p: int, threshold: float
+    ) -> dict[str, Any]:
+        """Choose ``p`` of the existing sites by p-median or maximal covering."""
+        loc = engine("locate", "PMedian")
+        net = engine("network", "travel_times", "points_xy")
+        with self._lock:
+            graph, origins = self._access_inputs
+        fac = self._facilities(service, year)
+        fxy, fid = net.points_xy(fac, name="service points")
+        tt = net.travel_times(graph, origins.xy, fxy, origin_ids=origins.ids, destination_ids=fid)
+        weights = origins.population["all"]
+        if model == "p-median":
+            res = loc.PMedian.from_travel_times(tt, weights, p=p).solve()
+        else:
+            mc = engine("locate", "MaxCover").MaxCover
+            res = mc.from_travel_times(tt, weights, p=p, threshold=threshold).solve()
+        chosen = [str(s) for s in res.site_ids] if hasattr(res, "site_ids") else []
+        return {
+            "model": model,
+            "p": p,
+            "service": service,
+            "threshold_min": threshold,
+            "objective": jsonable(res.objective),
+            "status": jsonable(res.status),
+            "sites": chosen,
+            "sites_table": records(res.sites_frame()),
+            "facilities": geojson(fac[["name", fac.geometry.name]]),
+            "meta": jsonable(getattr(res, "meta", {})),
+        }
+
+    # --------------------------------------------------------------- organise
+    def organisation_models(self) -> list[dict[str, Any]]:
+        """The region's organisation models with their areas."""
+        return [jsonable(g) for g in self.region.groupings.values()]
+
+    def organise_compare(self, a: str, b: str) -> dict[str, Any]:
+        """Compare two organisation models with the organise engine."""
+        org = engine("organise", "compare")
+        self.region.grouping(a)
+        self.region.grouping(b)
+        res = org.compare(self.region, [a, b])
+        return {"models": [a, b], "result": jsonable(res)}
+
+    # -------------------------------------------------------------- scenarios
+    def check_service(self, service: str) -> None:
+        """Raise :class:`ParameterError` for an unknown service type."""
+        types = self.service_types()
+        if service not in types:
+            raise ParameterError(f"unknown service {service!r}; available: {', '.join(types)}")

@@ -1,0 +1,67 @@
+"""``soteplan serve`` (web app + REST API) and ``soteplan report`` (council report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from soteplan.cli._common import console, err_console
+from soteplan.errors import ParameterError
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``serve`` and ``report`` to the root app."""
+
+    @app.command()
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+        port: int = typer.Option(8000, help="TCP port."),
+        region: str = typer.Option("keski-suomi", help="Embedded region id or region directory."),
+        get: str | None = typer.Option(
+            None, "--get", help="Print the response to one GET path (e.g. /api/v1/health) and exit."
+        ),
+    ) -> None:
+        """Start the web app and REST API (default http://127.0.0.1:8000, Keski-Suomi)."""
+        from soteplan.api import create_app
+
+        web_app = create_app(region)
+        if get is not None:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                from fastapi.testclient import TestClient
+
+            resp = TestClient(web_app).get(get)
+            console.print(resp.text, highlight=False, soft_wrap=True)
+            raise typer.Exit(0 if resp.status_code < 400 else 1)
+        import uvicorn
+
+        err_console.print(f"soteplan: http://{host}:{port}/  (API docs: /api/docs; Ctrl-C stops)")
+        uvicorn.run(web_app, host=host, port=port, log_level="info")
+
+    @app.command()
+    def report(
+        scenario: str = typer.Argument(
+            "baseline",
+            help="'baseline' (the current network) or a name printed on the cover; "
+            "use --close to close service points.",
+        ),
+        out: Path = typer.Option(Path("report.pdf"), "--out", "-o", help="Output .pdf or .html."),  # noqa: B008
+        region: str = typer.Option("keski-suomi", help="Embedded region id or region directory."),
+        lang: str = typer.Option("fi", help="Language: fi or en."),
+        service: str = typer.Option("health_station", help="Service type whose access is mapped."),
+        close: list[str] = typer.Option([], "--close", help="Service point id to close (repeat)."),  # noqa: B008
+    ) -> None:
+        """Write the council report (summary, maps, charts, tables, sources) as PDF or HTML."""
+        from soteplan.report import build_report
+
+        if lang not in ("fi", "en"):
+            raise ParameterError(f"--lang must be fi or en, got {lang!r}")
+        if out.suffix.lower() not in (".pdf", ".html", ".htm"):
+            raise ParameterError(f"--out must end in .pdf or .html, got {out.name!r}")
+        title = None if scenario == "baseline" else scenario
+        rep = build_report(region, lang=lang, service=service, close=close, title=title)
+        path = rep.write(out)
+        console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -1,0 +1,102 @@
+"""Page routes: each renders one template; data comes from the API in the browser."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from soteplan.i18n import DEFAULT_LANG, LANGS, catalogue, normalise_lang, t
+
+__all__ = ["PAGES", "mount_web"]
+
+#: (path, template, message key of the title)
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("/", "overview.html", "nav.overview"),
+    ("/demography", "demography.html", "nav.demography"),
+    ("/network", "network.html", "nav.network"),
+    ("/optimise", "optimise.html", "nav.optimise"),
+    ("/organisation", "organisation.html", "nav.organisation"),
+    ("/scenarios", "scenarios.html", "nav.scenarios"),
+)
+
+_ROOT = Path(str(resources.files("soteplan.web")))
+
+
+def _lang(request: Request) -> tuple[str, bool]:
+    q = request.query_params.get("lang")
+    if q in LANGS:
+        return q, True
+    return normalise_lang(request.cookies.get("lang", DEFAULT_LANG)), False
+
+
+def mount_web(app: FastAPI) -> None:
+    """Add the static files, the pages and the report download to ``app``."""
+    templates = Jinja2Templates(directory=str(_ROOT / "templates"))
+    app.mount("/static", StaticFiles(directory=str(_ROOT / "static")), name="static")
+
+    def render(request: Request, template: str, title_key: str, path: str) -> HTMLResponse:
+        lang, set_cookie = _lang(request)
+        services = request.app.state.services
+        region = services.region
+        messages = {k: v.get(lang, v[DEFAULT_LANG]) for k, v in catalogue().items()}
+        ctx: dict[str, Any] = {
+            "lang": lang,
+            "other_lang": "en" if lang == "fi" else "fi",
+            "t": lambda key, **kw: t(key, lang, **kw),
+            "messages": messages,
+            "title": t(title_key, lang),
+            "path": path,
+            "pages": PAGES,
+            "region_id": region.id,
+            "region_name": region.label(lang),
+        }
+        resp = templates.TemplateResponse(request, template, ctx)
+        if set_cookie:
+            resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+        return resp
+
+    for path, template, title_key in PAGES:
+
+        def page(
+            request: Request, _t: str = template, _k: str = title_key, _p: str = path
+        ) -> HTMLResponse:
+            return render(request, _t, _k, _p)
+
+        app.add_api_route(
+            path,
+            page,
+            methods=["GET"],
+            response_class=HTMLResponse,
+            include_in_schema=False,
+            name=template.removesuffix(".html"),
+        )
+
+    def report(request: Request, fmt: str) -> Response:
+        from soteplan.report import build_report
+
+        lang, _ = _lang(request)
+        rep = build_report(request.app.state.services, lang=lang)
+        if fmt == "pdf":
+            return Response(
+                rep.pdf(),
+                media_type="application/pdf",
+                headers={
+                    "Content-Disposition": f'attachment; filename="soteplan-{rep.region_id}.pdf"'
+                },
+            )
+        return HTMLResponse(rep.html)
+
+    def report_pdf(request: Request) -> Response:
+        return report(request, "pdf")
+
+    def report_html(request: Request) -> Response:
+        return report(request, "html")
+
+    app.add_api_route("/report.pdf", report_pdf, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/report.html", report_html, methods=["GET"], include_in_schema=False)

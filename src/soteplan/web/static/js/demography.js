@@ -1,0 +1,97 @@
+// Demography: population pyramid, dependency ratio map by year, working-age index chart.
+import * as echarts from "/static/vendor/echarts/echarts.esm.min.mjs";
+import { regionApi, t, num, status, showError, makeMap, bbox, addMunicipalities, popupOn, escapeHtml, fillTable, steps } from "./common.js";
+
+const YEARS = [2009, 2020, 2030, 2040];
+const BREAKS = [0, 50, 60, 70, 80, 90];
+const COLORS = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"];
+let pyramidChart, waiChart;
+
+async function drawPyramid() {
+  const year = document.getElementById("pyr-year").value;
+  const muni = document.getElementById("pyr-muni").value;
+  const d = await regionApi(`/demography/pyramid?year=${year}${muni ? `&municipality=${muni}` : ""}`);
+  pyramidChart.setOption({
+    animation: false,
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => num(Math.abs(v)) },
+    legend: { data: [t("demo.men"), t("demo.women")] },
+    grid: { left: 60, right: 20, top: 30, bottom: 30 },
+    xAxis: { type: "value", axisLabel: { formatter: (v) => num(Math.abs(v)) } },
+    yAxis: { type: "category", data: d.groups },
+    series: [
+      { name: t("demo.men"), type: "bar", stack: "p", data: d.male.map((v) => -v), itemStyle: { color: "#2c7fb8" } },
+      { name: t("demo.women"), type: "bar", stack: "p", data: d.female, itemStyle: { color: "#d95f02" } },
+    ],
+  }, true);
+  document.getElementById("pyramid").dataset.total = String(d.male.reduce((a, b) => a + b, 0) + d.female.reduce((a, b) => a + b, 0));
+}
+
+async function drawWai() {
+  const d = await regionApi("/demography/working-age-index");
+  const obs = d.observed.map((r) => [r.year, r.index]);
+  const proj = (d.projected || []).map((r) => [r.year, r.index]);
+  waiChart.setOption({
+    animation: false,
+    tooltip: { trigger: "axis", valueFormatter: (v) => num(v, 1) },
+    legend: { data: [t("demo.observed"), t("demo.projected")] },
+    grid: { left: 50, right: 20, top: 30, bottom: 30 },
+    xAxis: { type: "value", min: "dataMin", max: "dataMax", axisLabel: { formatter: (v) => String(v) } },
+    yAxis: { type: "value", name: t("demo.index_base", { year: d.base_year }), scale: true },
+    series: [
+      { name: t("demo.observed"), type: "line", showSymbol: false, data: obs, lineStyle: { color: "#253494" }, itemStyle: { color: "#253494" } },
+      { name: t("demo.projected"), type: "line", showSymbol: false, data: proj, lineStyle: { type: "dashed", color: "#d95f02" }, itemStyle: { color: "#d95f02" } },
+    ],
+  });
+  document.getElementById("wai").dataset.points = String(obs.length + proj.length);
+}
+
+async function main() {
+  status(t("msg.loading"));
+  const summary = await regionApi("");
+  const ysel = document.getElementById("pyr-year");
+  for (const y of summary.age_sex_years) { const o = new Option(String(y), String(y)); ysel.add(o); }
+  ysel.value = String(summary.age_sex_years.at(-1));
+  const munis = await regionApi("/municipalities");
+  const msel = document.getElementById("pyr-muni");
+  for (const f of [...munis.features].sort((a, b) => a.properties.name_fi.localeCompare(b.properties.name_fi, "fi"))) {
+    msel.add(new Option(f.properties.name_fi, f.properties.code));
+  }
+  pyramidChart = echarts.init(document.getElementById("pyramid"), null, { renderer: "svg" });
+  waiChart = echarts.init(document.getElementById("wai"), null, { renderer: "svg" });
+  ysel.addEventListener("change", () => drawPyramid().catch(showError));
+  msel.addEventListener("change", () => drawPyramid().catch(showError));
+  await drawPyramid();
+  drawWai().catch(showError);
+
+  const dr = await regionApi(`/demography/dependency-ratio?${YEARS.map((y) => `years=${y}`).join("&")}`);
+  const names = Object.fromEntries(munis.features.map((f) => [f.properties.code, f.properties.name_fi]));
+  const byYear = {};
+  for (const r of dr.by_municipality) (byYear[r.year] = byYear[r.year] || {})[r.municipality] = r.dependency_ratio;
+  const map = await makeMap("map", bbox(munis));
+  addMunicipalities(map, munis, steps("ratio", BREAKS, COLORS));
+  popupOn(map, "munis-fill", (p) => `<strong>${escapeHtml(p.name_fi)}</strong><br>${t("demo.dependency")}: ${num(p.ratio, 1)}`);
+  const group = document.getElementById("dr-years");
+  const show = (year) => {
+    for (const f of munis.features) f.properties.ratio = byYear[year]?.[f.properties.code] ?? null;
+    map.getSource("munis").setData(munis);
+    for (const b of group.querySelectorAll("button")) b.setAttribute("aria-checked", b.dataset.year === String(year) ? "true" : "false");
+    for (const b of group.querySelectorAll("button")) b.className = b.dataset.year === String(year) ? "" : "secondary";
+    const rows = Object.entries(byYear[year] || {}).map(([code, v]) => ({ code, name: names[code], v })).sort((a, b) => b.v - a.v);
+    fillTable(document.getElementById("dr-table"), [
+      { key: "name", label: t("col.municipality") }, { key: "v", label: `${t("demo.dependency")} ${year}`, num: true, fmt: (v) => num(v, 1) }], rows);
+    document.getElementById("dr-note").textContent = `${year}: ${t("demo.source_" + (dr.source[year] || "").split(" ")[0])} ${dr.source[year]?.includes("projection") ? dr.source[year] : ""}`;
+    document.getElementById("map").dataset.year = String(year);
+  };
+  for (const y of YEARS) {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = String(y); b.dataset.year = String(y); b.setAttribute("role", "radio");
+    if (!dr.years.includes(y)) { b.disabled = true; b.title = t("demo.no_data_year"); b.textContent += ` (${t("demo.no_data")})`; }
+    b.addEventListener("click", () => show(y));
+    group.appendChild(b);
+  }
+  document.getElementById("dr-legend").innerHTML = BREAKS.map((v, i) => `<span style="background:${COLORS[i]}"></span>${v}${i === BREAKS.length - 1 ? "+" : "–" + BREAKS[i + 1]}`).join("");
+  show(dr.years.includes(2020) ? 2020 : dr.years[0]);
+  status(dr.missing_years.length ? t("demo.missing_years", { years: dr.missing_years.join(", ") }) : t("msg.ready"));
+  document.body.dataset.ready = "1";
+}
+main().catch(showError);
