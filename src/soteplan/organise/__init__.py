@@ -31,7 +31,6 @@ from soteplan.organise._evaluate import (
     Criterion,
     Evaluation,
     compare,
-    dependency_ratio,
     evaluate,
 )
 from soteplan.organise._model import (
@@ -82,7 +81,6 @@ __all__ = [
     "builtin_models",
     "compare",
     "default_travel",
-    "dependency_ratio",
     "evaluate",
     "is_connected",
     "model_from_grouping",

@@ -8,7 +8,7 @@ from typing import Any
 from soteplan.errors import NotFoundError
 from soteplan.organise._model import OrganisationModel, model_from_grouping
 from soteplan.organise._regionalise import regionalise
-from soteplan.organise._spatial import TravelMatrix, central_site_of, default_travel
+from soteplan.organise._spatial import TravelMatrix, cached_travel, central_site_of
 from soteplan.region import Region
 
 __all__ = [
@@ -42,13 +42,7 @@ def _store(region: Region) -> dict[Any, Any]:
 
 def region_travel(region: Region) -> TravelMatrix:
     """The default travel matrix of the region's current members (cached in memory)."""
-    st = _store(region)
-    if "travel" not in st:
-        st["travel"] = default_travel(
-            region, region.municipality_codes(), central_site=central_site_of(region)
-        )
-    tm: TravelMatrix = st["travel"]
-    return tm
+    return cached_travel(region, region.municipality_codes(), central_site=central_site_of(region))
 
 
 def _grouping_models(region: Region) -> dict[str, OrganisationModel]:

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from soteplan.demography import dependency_ratio as _dependency_ratio
 from soteplan.errors import DataError, DataProblem, ParameterError
 from soteplan.organise._model import OrganisationModel
-from soteplan.organise._spatial import TravelMatrix, adjacency, default_travel, is_connected
+from soteplan.organise._spatial import TravelMatrix, adjacency, cached_travel, is_connected
 from soteplan.region import Region
 
 __all__ = [
@@ -19,7 +20,6 @@ __all__ = [
     "Criterion",
     "Evaluation",
     "compare",
-    "dependency_ratio",
     "evaluate",
 ]
 
@@ -92,14 +92,6 @@ DEFAULT_CRITERIA: tuple[Criterion, ...] = (
 DEFAULT_WITHIN_MINUTES = 30.0
 
 
-def dependency_ratio(young: float, working: float, old: float) -> float:
-    """Demographic dependency ratio 100 × (0–14 + 65+) / 15–64 (``domain-facts`` §3.1).
-
-    Returns ``nan`` when the working-age population is zero.
-    """
-    return 100.0 * (young + old) / working if working > 0 else float("nan")
-
-
 @dataclass(frozen=True, eq=False)
 class Evaluation:
     """Measures of one organisation model.
@@ -162,7 +154,8 @@ def evaluate(
         the model that are not members of the region in ``year`` are dropped
         (noted in ``meta["dropped"]``).
     travel
-        Municipality × municipality travel times; default :func:`default_travel`.
+        Municipality × municipality travel times; default
+        :func:`~soteplan.organise.default_travel` (cached in memory).
     criteria
         Population-base criteria (default :data:`DEFAULT_CRITERIA`).
     within_minutes
@@ -200,7 +193,7 @@ def evaluate(
     tm = (
         travel
         if travel is not None
-        else default_travel(region, members, central_site=model.central_site)
+        else cached_travel(region, members, central_site=model.central_site)
     )
     ix = tm.index(members)
     minutes = tm.minutes[np.ix_(ix, ix)].astype(np.float64)
@@ -208,25 +201,29 @@ def evaluate(
     pos = {c: i for i, c in enumerate(members)}
     neighbours, adj_meta = adjacency(region, members)
 
-    # age structure
+    # age structure: observed (latest year ≤ year) and projected (last projection year)
+    age_frames: dict[str, pd.DataFrame] = {}
     ay = _age_year(region, year)
-    by_age: pd.DataFrame | None = None
     if ay is not None:
         a = region.population_by_age(ay)
-        by_age = a.groupby(["municipality", "age"])["population"].sum().unstack(fill_value=0)
-        by_age = by_age.reindex(members).fillna(0)
-    # projections
+        age_frames[str(ay)] = a.groupby(["municipality", "age"], as_index=False)["population"].sum()
     proj_tot: dict[int, pd.Series] = {}
     proj_name = None
     if region.projections:
         p = region.projection(projection)
         proj_name = projection or next(iter(region.projections))
         for py in projection_years:
-            sub = p[p["year"] == py]
+            sub = p[(p["year"] == py) & p["municipality"].isin(members)]
             if len(sub):
                 proj_tot[py] = (
                     sub.groupby("municipality")["population"].sum().reindex(members).fillna(0.0)
                 )
+        if proj_tot:
+            last = max(proj_tot)
+            sub = p[(p["year"] == last) & p["municipality"].isin(members)]
+            age_frames[f"{last} proj."] = sub.groupby(["municipality", "age"], as_index=False)[
+                "population"
+            ].sum()
     # net costs
     cost_year = None
     cost: pd.Series | None = None
@@ -252,7 +249,7 @@ def evaluate(
             continue
         areas_kept.append(a)
         rows.append(_measures(a.id, a.name, a.hub, mem, a.levels, region, pop, minutes,
-                              to_central, pos, neighbours, by_age, proj_tot, cost, cost_pop,
+                              to_central, pos, neighbours, age_frames, proj_tot, cost, cost_pop,
                               within_minutes, crit, year))  # fmt: skip
     areas = pd.DataFrame(rows).set_index("area")
     # overall: region as one unit but travel to each area's own hub
@@ -267,17 +264,8 @@ def evaluate(
     }
     for py, s in proj_tot.items():
         overall[f"population {py}"] = float(s.sum())
-    for col in ("aged 65+", "aged 75+"):
-        if col in areas.columns:
-            overall[col] = float(areas[col].sum())
-    if by_age is not None:
-        overall["share 75+ %"] = 100 * overall["aged 75+"] / float(by_age.to_numpy().sum())
-        ages = by_age.columns.to_numpy()
-        tots = by_age.sum(axis=0).to_numpy()
-        overall["dependency ratio"] = dependency_ratio(
-            float(tots[ages <= 14].sum()), float(tots[(ages >= 15) & (ages <= 64)].sum()),
-            float(tots[ages >= 65].sum()),
-        )  # fmt: skip
+    for label, frame in age_frames.items():
+        overall.update(_age_measures(frame, members, label))
     overall["mean min to hub"] = float((w * hub_t).sum() / tot) if tot else float("nan")
     overall["max min to hub"] = float(hub_t.max())
     overall[f"% within {within_minutes:g} min of hub"] = (
@@ -353,7 +341,7 @@ def _measures(
     to_central: np.ndarray,
     pos: Mapping[str, int],
     neighbours: dict[str, frozenset[str]],
-    by_age: pd.DataFrame | None,
+    age_frames: Mapping[str, pd.DataFrame],
     proj_tot: Mapping[int, pd.Series],
     cost: pd.Series | None,
     cost_pop: pd.Series | None,
@@ -377,18 +365,8 @@ def _measures(
     }
     for py, s in proj_tot.items():
         row[f"population {py}"] = float(s.reindex(mem).sum())
-    if by_age is not None:
-        sub = by_age.reindex(mem).fillna(0)
-        ages = sub.columns.to_numpy()
-        tots = sub.sum(axis=0).to_numpy(float)
-        all_ = float(tots.sum())
-        row["aged 65+"] = float(tots[ages >= 65].sum())
-        row["aged 75+"] = float(tots[ages >= 75].sum())
-        row["share 75+ %"] = 100 * row["aged 75+"] / all_ if all_ else float("nan")
-        row["dependency ratio"] = dependency_ratio(
-            float(tots[ages <= 14].sum()), float(tots[(ages >= 15) & (ages <= 64)].sum()),
-            row["aged 65+"],
-        )  # fmt: skip
+    for label, frame in age_frames.items():
+        row.update(_age_measures(frame, mem, label))
     row["mean min to hub"] = float((w * t).sum() / tot) if tot else float("nan")
     row["max min to hub"] = float(t.max())
     row[f"% within {within:g} min of hub"] = (
@@ -405,6 +383,22 @@ def _measures(
     for cr in crit:
         row[cr.column] = bool(tot >= cr.min_population)
     return row
+
+
+def _age_measures(frame: pd.DataFrame, members: Sequence[str], label: str) -> dict[str, float]:
+    """65+ and 75+ counts, 75+ share (%) and dependency ratio of ``members`` (long frame)."""
+    sub = frame[frame["municipality"].isin(list(members))]
+    ages = sub["age"].to_numpy()
+    vals = sub["population"].to_numpy(float)
+    total = float(vals.sum())
+    old75 = float(vals[ages >= 75].sum())
+    dep = _dependency_ratio(sub[["municipality", "age", "population"]], groups="all")
+    return {
+        f"aged 65+ {label}": float(vals[ages >= 65].sum()),
+        f"aged 75+ {label}": old75,
+        f"share 75+ % {label}": 100 * old75 / total if total else float("nan"),
+        f"dependency ratio {label}": float(dep.iloc[0]) if len(dep) else float("nan"),
+    }
 
 
 def compare(evaluations: Sequence[Evaluation]) -> pd.DataFrame:

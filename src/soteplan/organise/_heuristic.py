@@ -142,7 +142,7 @@ def _initial(
     fixed: Sequence[int],
     k: int,
     rng: np.random.Generator,
-    perturb: bool,
+    perturb: int,
 ) -> npt.NDArray[np.int64] | None:
     n = cost.shape[1]
     hubs: list[int] = list(fixed)
@@ -155,6 +155,15 @@ def _initial(
             taken.add(int(group_of[hubs[-1]]))
     if len(hubs) > k:
         return None
+    if perturb >= 2:  # random start: remaining hubs drawn at random
+        free = [h for h in range(n) if int(group_of[h]) not in taken]
+        rng.shuffle(free)
+        for h in free:
+            if len(hubs) == k:
+                break
+            if int(group_of[h]) not in taken:
+                hubs.append(int(h))
+                taken.add(int(group_of[h]))
     while len(hubs) < k:
         best = np.min(cost[:, hubs], axis=1)  # per group
         gain = np.maximum(best[:, None] - cost, 0.0).sum(axis=0)
@@ -230,7 +239,9 @@ def solve_heuristic(
     max_iter
         Iteration cap per restart (default ``50 × groups``).
     restarts
-        Number of starts (the first unperturbed).
+        Number of planned starts (the first unperturbed greedy, then perturbed
+        greedy); while no plan meets the population bounds, random starts follow
+        (up to ``20 × restarts``).
     seed
         Seed of the perturbations.
 
@@ -281,12 +292,17 @@ def solve_heuristic(
     best_score = (np.inf, np.inf)
     best_hubs: list[int] = []
     iters = 0
-    for attempt in range(max(restarts, 1)):
+    attempt = 0
+    while True:
         if time_limit is not None and attempt > 0 and time.perf_counter() - t0 > time_limit:
             break
-        labels = _initial(
-            cost, gmin, group_of, gnbrs, gcomps, list(fixed_hubs), k, rng, attempt > 0
-        )
+        # after the planned restarts keep trying random starts while no plan meets the
+        # population bounds (up to 20 × restarts starts or the time limit)
+        if attempt >= max(restarts, 1) and (best_score[0] == 0 or attempt >= 20 * restarts):
+            break
+        mode = 0 if attempt == 0 else (1 if attempt < max(restarts, 1) else 2)
+        attempt += 1
+        labels = _initial(cost, gmin, group_of, gnbrs, gcomps, list(fixed_hubs), k, rng, mode)
         if labels is None:
             continue
         st = _State(cost, gpop, glist, gnbrs, fixed_of, labels, k, min_population, max_population)

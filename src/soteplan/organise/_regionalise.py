@@ -15,7 +15,7 @@ from soteplan.errors import InfeasibleError, ParameterError
 from soteplan.organise._heuristic import solve_heuristic
 from soteplan.organise._milp import solve_exact
 from soteplan.organise._model import DEFAULT_LEVELS, OrganisationModel, ServiceArea
-from soteplan.organise._spatial import TravelMatrix, adjacency, components, default_travel
+from soteplan.organise._spatial import TravelMatrix, adjacency, cached_travel, components
 from soteplan.region import Region
 
 __all__ = ["OBJECTIVES", "RegionalisationResult", "regionalise", "regionalise_arrays"]
@@ -405,7 +405,7 @@ def regionalise(
     year = year if year is not None else region.total_years[-1]
     popser = region.population_total(year)
     codes = list(popser.index)
-    tm = travel if travel is not None else default_travel(region, codes)
+    tm = travel if travel is not None else cached_travel(region, codes)
     neighbours, adj_meta = adjacency(region, codes)
     meta: dict[str, Any] = {
         "region": region.id,

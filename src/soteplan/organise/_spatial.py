@@ -20,6 +20,7 @@ Adjacency
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = [
     "SPEED_KMH",
     "TravelMatrix",
     "adjacency",
+    "cached_travel",
     "central_site_of",
     "centres",
     "default_travel",
@@ -251,6 +253,25 @@ def default_travel(
         except ImportError:  # pragma: no cover - network engine absent
             pass
     return straight_line_travel(region, codes, central_site=central_site)
+
+
+_travel_cache: dict[int, tuple[weakref.ref[Region], dict[Any, TravelMatrix]]] = {}
+
+
+def cached_travel(
+    region: Region, codes: Sequence[str] | None = None, *, central_site: str | None = None
+) -> TravelMatrix:
+    """:func:`default_travel`, cached in memory per region object, codes and central site."""
+    codes = list(codes) if codes is not None else region.municipality_codes()
+    site = central_site if central_site is not None else central_site_of(region)
+    hit = _travel_cache.get(id(region))
+    if hit is None or hit[0]() is not region:
+        hit = (weakref.ref(region), {})
+        _travel_cache[id(region)] = hit
+    key = (tuple(codes), site)
+    if key not in hit[1]:
+        hit[1][key] = default_travel(region, codes, central_site=site)
+    return hit[1][key]
 
 
 def adjacency(
