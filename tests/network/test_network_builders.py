@@ -104,3 +104,28 @@ def test_main_roads_graph_is_labelled_approximate():
 def test_parse_maxspeed(value, kmh):
     got = parse_maxspeed(value)
     assert got == (pytest.approx(kmh) if kmh is not None else None)
+
+
+def test_bridge_components_links_every_piece():
+    from scipy.sparse.csgraph import connected_components
+
+    from soteplan.network import bridge_components
+
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["valtatie", "kantatie", "kantatie"]},
+        geometry=[
+            LineString([(0, 0), (10_000, 0)]),
+            LineString([(12_000, 0), (20_000, 0)]),  # 2 km gap
+            LineString([(20_000, 3_000), (20_000, 9_000)]),  # 3 km gap from the second
+        ],
+        crs="EPSG:3067",
+    )
+    g = main_roads_graph(roads, max_segment_m=1_000)
+    assert g.meta["bridged_components"] == 2
+    assert connected_components(g.csr(), directed=True, connection="strong")[0] == 1
+    a, b = np.array([[0.0, 0.0]]), np.array([[20_000.0, 9_000.0]])
+    # 10 km valtatie + 2 km link + 8 km kantatie + 3 km link + 6 km kantatie
+    link = 1.3 / (40 / 0.06)
+    expect = 10_000 / (80 / 0.06) + 5_000 * link + 14_000 / (70 / 0.06)
+    assert travel_times(g, a, b).minutes[0, 0] == pytest.approx(expect, rel=1e-4)
+    assert bridge_components(g) is g  # already connected: unchanged

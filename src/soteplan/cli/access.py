@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -258,6 +259,16 @@ def register(app: typer.Typer) -> None:
             if wi is not None:
                 wi.delta.to_csv(d / "delta.csv", index=False)
                 wi.losers.to_csv(d / "losers.csv", index=False)
+            meta = {k: v for k, v in result.meta.items() if k != "notes"} | {
+                "year": year,
+                "notes": result.meta.get("notes", []),
+                "equity": result.equity,
+            }
+            if wi is not None:
+                meta |= {k: wi.meta[k] for k in ("closed", "opened", "losers_population")}
+            (d / "meta.json").write_text(
+                json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            )
             gone = wi.before.facilities.loc[closed] if wi is not None and closed else None
             _save_map(d / "map.png", reg, result, gone, opened)
             if fmt is OutputFormat.table:

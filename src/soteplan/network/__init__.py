@@ -9,7 +9,13 @@ the approximate Keski-Suomi main roads (:func:`main_roads_graph`); then compute
 
 from __future__ import annotations
 
-from soteplan.network._builders import KS_APPROXIMATION, from_lines, from_osm, main_roads_graph
+from soteplan.network._builders import (
+    KS_APPROXIMATION,
+    bridge_components,
+    from_lines,
+    from_osm,
+    main_roads_graph,
+)
 from soteplan.network._graph import (
     DEFAULT_ACCESS_DETOUR,
     DEFAULT_ACCESS_SPEED_KMH,
@@ -41,6 +47,7 @@ __all__ = [
     "RoadGraph",
     "Snap",
     "TravelTimeResult",
+    "bridge_components",
     "cache_dir",
     "cached_graph",
     "content_hash",

@@ -35,7 +35,7 @@ from soteplan.network._speeds import (
     parse_maxspeed,
 )
 
-__all__ = ["KS_APPROXIMATION", "from_lines", "from_osm", "main_roads_graph"]
+__all__ = ["KS_APPROXIMATION", "bridge_components", "from_lines", "from_osm", "main_roads_graph"]
 
 #: The label every result computed on the main-road graph carries.
 KS_APPROXIMATION = (
@@ -393,7 +393,7 @@ def _main_roads(
     access_speed_kmh: float,
     access_detour: float,
 ) -> RoadGraph:
-    return from_lines(
+    g = from_lines(
         main_roads,
         snap_tolerance_m=snap_tolerance_m,
         class_column="road_class",
@@ -409,4 +409,66 @@ def _main_roads(
             "access_leg": f"straight line × {access_detour:g} at {access_speed_kmh:g} km/h",
             "approximation": KS_APPROXIMATION,
         },
+    )
+    return bridge_components(g)
+
+
+def bridge_components(graph: RoadGraph) -> RoadGraph:
+    """Join every piece of a disconnected graph to the rest by a straight-line link.
+
+    Digitised road layers have gaps where roads meet (junctions at map scale,
+    ferries, roads leaving the map).  Each weakly connected component other
+    than the largest is linked, in both directions, from its node closest to
+    the rest of the graph; the link takes ``distance × access_detour`` at
+    ``access_speed_kmh`` like an access leg.  ``meta["bridged_components"]``
+    counts the links.
+    """
+    from scipy.spatial import cKDTree
+
+    n_comp, label = connected_components(graph.csr(), directed=False)
+    if n_comp <= 1:
+        return graph
+    tails, heads = list(graph.tails()), list(graph.indices.astype(np.int64))
+    minutes = list(graph.travel_time_min.astype(np.float64))
+    lengths = list(graph.length_m.astype(np.float64))
+    xy = np.column_stack([graph.x, graph.y])
+    sizes = np.bincount(label)
+    main = int(np.argmax(sizes))
+    joined = label == main
+    # attach components nearest-first so that chains of pieces all reach the main one
+    pending = [c for c in np.argsort(-sizes) if c != main]
+    while pending:
+        tree = cKDTree(xy[joined])
+        joined_idx = np.flatnonzero(joined)
+        best = None
+        for c in pending:
+            members = np.flatnonzero(label == c)
+            d, k = tree.query(xy[members], k=1)
+            i = int(np.argmin(d))
+            if best is None or d[i] < best[0]:
+                best = (float(d[i]), c, int(members[i]), int(joined_idx[k[i]]))
+        if best is None:  # pragma: no cover - pending is non-empty
+            break
+        dist, c, a, b = best
+        t = float(graph.access_minutes(np.array(dist)))
+        tails += [a, b]
+        heads += [b, a]
+        minutes += [t, t]
+        lengths += [dist * graph.access_detour] * 2
+        joined |= label == c
+        pending.remove(c)
+    meta = dict(graph.meta)
+    meta["bridged_components"] = n_comp - 1
+    return RoadGraph.from_edges(
+        tails,
+        heads,
+        minutes,
+        lengths,
+        graph.x,
+        graph.y,
+        node_id=graph.node_id,
+        access_speed_kmh=graph.access_speed_kmh,
+        access_detour=graph.access_detour,
+        direct_legs=graph.direct_legs,
+        meta=meta,
     )

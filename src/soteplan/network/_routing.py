@@ -372,7 +372,8 @@ def nearest_facility(
     out_t[far] = np.inf
     fac[far] = -1
     fid_obj = np.asarray(fid, dtype=object)
-    fid_out = np.where(fac >= 0, fid_obj[np.maximum(fac, 0)], None)
+    fid_out = np.full(len(fac), None, dtype=object)
+    fid_out[fac >= 0] = fid_obj[fac[fac >= 0]]
     if progress is not None:
         progress(1, 1)
     meta = _base_meta(graph, max_minutes)
