@@ -93,14 +93,29 @@ def population_array(
     if not obs_years:
         raise NotFoundError(f"region {region.id} has no population by age and sex")
 
+    def arrays(df: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Year, municipality index, sex index, age and population as arrays (members only)."""
+        df = df[df["municipality"].astype(str).isin(codes)]
+        out = {
+            "year": df["year"].to_numpy(int),
+            "m": np.array([cidx[str(c)] for c in df["municipality"]], dtype=int),
+            "a": np.minimum(df["age"].to_numpy(int), N_AGES - 1),
+            "p": df["population"].to_numpy(float),
+        }
+        if "sex" in df.columns:
+            out["s"] = (df["sex"].astype(str) == "female").to_numpy(int)
+        return out
+
+    obs = arrays(pas)
+
     def observed(year: int) -> np.ndarray:
         out = np.zeros((len(codes), 2, N_AGES))
-        df = pas[(pas["year"] == year) & pas["municipality"].isin(codes)]
-        m = df["municipality"].map(cidx).to_numpy(int)
-        s = (df["sex"].astype(str) == "female").to_numpy(int)
-        a = np.minimum(df["age"].to_numpy(int), N_AGES - 1)
-        np.add.at(out, (m, s, a), df["population"].to_numpy(float))
+        k = obs["year"] == year
+        np.add.at(out, (obs["m"][k], obs["s"][k], obs["a"][k]), obs["p"][k])
         return out
+
+    proj = arrays(projection) if projection is not None else None
+    proj_years = set(proj["year"].tolist()) if proj is not None else set()
 
     last = observed(obs_years[-1])
     tot = last.sum(axis=1, keepdims=True)
@@ -110,14 +125,11 @@ def population_array(
         if y in obs_years:
             pop_arr[:, j] = observed(y)
             continue
-        if projection is not None and y in set(projection["year"].astype(int)):
-            df = projection[(projection["year"] == y) & projection["municipality"].isin(codes)]
-            m = df["municipality"].map(cidx).to_numpy(int)
-            a = np.minimum(df["age"].to_numpy(int), N_AGES - 1)
-            vals = df["population"].to_numpy(float)
-            if "sex" in df.columns:
-                s = (df["sex"].astype(str) == "female").to_numpy(int)
-                np.add.at(pop_arr[:, j], (m, s, a), vals)
+        if proj is not None and y in proj_years:
+            k = proj["year"] == y
+            m, a, vals = proj["m"][k], proj["a"][k], proj["p"][k]
+            if "s" in proj:
+                np.add.at(pop_arr[:, j], (m, proj["s"][k], a), vals)
             else:
                 both = np.zeros((len(codes), N_AGES))
                 np.add.at(both, (m, a), vals)
@@ -136,7 +148,7 @@ def population_array(
             continue
         raise NotFoundError(
             f"no population for {y}: observed {obs_years[0]}–{obs_years[-1]}, projection "
-            f"{'none' if projection is None else sorted(set(projection['year'].astype(int)))[-1]}"
+            f"{max(proj_years) if proj_years else 'none'}"
         )
     if nosex:
         notes.append(

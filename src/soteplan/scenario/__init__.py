@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from soteplan.scenario._compare import Comparison, compare, plot_comparison
 from soteplan.scenario._run import ScenarioResult, run, sweep
 from soteplan.scenario._spec import (
     AccessSpec,
@@ -24,6 +25,7 @@ from soteplan.scenario._spec import (
 
 __all__ = [
     "AccessSpec",
+    "Comparison",
     "DemandSpec",
     "DemographySpec",
     "LeversSpec",
@@ -33,8 +35,10 @@ __all__ = [
     "OrganisationSpec",
     "Scenario",
     "ScenarioResult",
+    "compare",
     "load_scenario",
     "parse_scenario",
+    "plot_comparison",
     "run",
     "sweep",
 ]

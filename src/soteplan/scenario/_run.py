@@ -190,7 +190,7 @@ def _access(
         delta[c] = delta[c].astype(str)
     reg = delta[(delta["level"] == "region") & (delta["band"].isin(["all", "75+"]))]
     summary: dict[str, Any] = {
-        f"{r.measure}[{r.band}]": {"before": float(r.before), "after": float(r.after)}
+        f"{r.measure} ({r.band})": {"before": float(r.before), "after": float(r.after)}
         for r in reg.itertuples()
         if str(r.measure).startswith(("coverage.share_", "nearest_min.mean", "nearest_min.p90"))
     }
