@@ -27,10 +27,12 @@ def _register() -> None:
     from soteplan.cli import access as _access
     from soteplan.cli import demography as _demography
     from soteplan.cli import region as _region
+    from soteplan.cli import scenario as _scenario
 
     _access.register(app)
     _demography.register(app)
     _region.register(app)
+    _scenario.register(app)
     __import__("soteplan.cli.web", fromlist=["register"]).register(app)
 
 
