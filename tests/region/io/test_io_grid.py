@@ -91,9 +91,9 @@ def test_broken_variants(
 ) -> None:
     with pytest.raises(DataError, match=pattern) as err:
         read_population_grid(DATA / name, **kwargs)
-    assert any(
-        (p.source, p.row, p.field) == (name, row, field) for p in err.value.problems
-    ), err.value.problems
+    assert any((p.source, p.row, p.field) == (name, row, field) for p in err.value.problems), (
+        err.value.problems
+    )
 
 
 def test_missing_vaesto_column() -> None:

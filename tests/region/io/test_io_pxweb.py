@@ -153,6 +153,8 @@ def test_full_real_files(shared_raw: Path) -> None:
     px = read_pxweb(shared_raw / "statfin-11rc-national" / "statfin_vaerak_pxt_11rc.px")
     assert len(px) == 159 * 3 * 19  # 1865–2023 × sex × age groups
     c19 = read_pxweb(shared_raw / "statfin-11re" / "005_11re_2019.csv")
-    whole = c19[(c19["Alue"] == "KOKO MAA") & (c19["Ikä"] == "Yhteensä") & (c19["sex"] == "Yhteensä")]
+    whole = c19[
+        (c19["Alue"] == "KOKO MAA") & (c19["Ikä"] == "Yhteensä") & (c19["sex"] == "Yhteensä")
+    ]
     p19 = px[(px["Vuosi"] == "2019") & (px["Ikä"] == "Yhteensä") & (px["Sukupuoli"] == "Yhteensä")]
     assert whole["value"].item() == p19["value"].item() == 5_525_292

@@ -53,6 +53,7 @@ def _norm_code(v: Any) -> str | None:
 def _read_frame(p: Path, source: str, layer: str | None) -> tuple[gpd.GeoDataFrame, str, bool]:
     """Read the file; return (frame, format, crs_was_declared)."""
     head = p.read_bytes()[:4096].lstrip()
+    implicit_wgs84 = False
     if head.startswith(b"{"):
         try:
             doc = json.loads(p.read_text(encoding="utf-8"))
@@ -70,6 +71,8 @@ def _read_frame(p: Path, source: str, layer: str | None) -> tuple[gpd.GeoDataFra
             if "geometry" not in frame.columns:
                 frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
             return frame, "TopoJSON", False
+        # RFC 7946 GeoJSON has no "crs" member: WGS84 is implied, not declared
+        implicit_wgs84 = isinstance(doc, dict) and "crs" not in doc
     try:
         info = pyogrio.read_info(p, layer=layer)
         frame = gpd.read_file(p, layer=layer)
@@ -82,7 +85,7 @@ def _read_frame(p: Path, source: str, layer: str | None) -> tuple[gpd.GeoDataFra
             msg += f" (layers: {layers})"
         raise DataError([DataProblem(source, None, "layer" if layer else None, msg)]) from None
     fmt = str(info.get("driver", p.suffix))
-    return frame, fmt, frame.crs is not None
+    return frame, fmt, frame.crs is not None and not implicit_wgs84
 
 
 def read_boundaries(
