@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from soteplan.demography._estimate import (
+    adjust_migration_level,
     fertility_levels,
     fertility_schedule,
     mortality_improvement,
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "soteplan" / "demography" / "data"
 SURVIVAL_PERIOD = (2009, 2019)  # transitions 2009->2014 ... 2014->2019 (pre-pandemic)
 REGION_CODE = 13  # Keski-Suomi (maakunta)
+LONG_RUN = (2010, 2020)  # window for the level of net migration
 
 
 def read_px_national(path: Path) -> pd.DataFrame:
@@ -118,6 +120,26 @@ def read_11re(path: Path, year: int, codes: dict[str, str]) -> pd.DataFrame:
     return df.groupby(["municipality", "year", "sex", "age"], as_index=False)["population"].sum()
 
 
+def read_totals(path: Path, year: int, codes: dict[str, str]) -> pd.Series:
+    """Population totals on 31 Dec of ``year`` by code (KT162R extract of StatFin)."""
+    d = pd.read_csv(path)
+    d = d[(d["time"] == year) & d["alue"].isin(codes)]
+    return d.set_index(d["alue"].map(codes))["vakiluku"].astype(float)
+
+
+def natural_increase(
+    pop: pd.DataFrame, survival: pd.DataFrame, tfr: pd.Series, sched: pd.Series
+) -> pd.Series:
+    """Modelled births minus deaths per year by municipality (persons), from one year's stock."""
+    s = survival.set_index(["sex", "age"])["survival"]
+    q = 1.0 - s.reindex(pd.MultiIndex.from_frame(pop[["sex", "age"]])).to_numpy()
+    deaths = (pop["population"] * q).groupby(pop["municipality"]).sum()
+    women = pop[(pop["sex"] == "female") & pop["age"].between(15, 49)]
+    w = women["population"] * women["age"].map(sched).to_numpy()
+    births = w.groupby(women["municipality"]).sum() * tfr
+    return births - deaths
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--raw", type=Path, default=ROOT.parent / "shared" / "data" / "raw")
@@ -157,6 +179,19 @@ def main() -> None:
     fert = fertility_levels(pop, sched)
     fert.to_csv(OUT / "fertility.csv", float_format="%.5f")
     mig = residual_net_migration(pop, survival)
+    # Long-run level: total change LONG_RUN[0]->2020 minus the modelled natural increase.
+    natural = natural_increase(pop[pop["year"] == 2019], survival, fert["tfr"], sched)
+    t0 = read_totals(
+        raw / "kt162r-pttry/converted/dat_kuntien_vakiluvut_1972_2018.csv", LONG_RUN[0], codes
+    )
+    t1 = pop[pop["year"] == LONG_RUN[1]].groupby("municipality")["population"].sum()
+    years = LONG_RUN[1] - LONG_RUN[0]
+    long_run = (t1 - t0.reindex(t1.index)) / years - natural.reindex(t1.index)
+    short = mig.groupby("municipality")["net_migration"].sum()
+    pd.DataFrame(
+        {"residual_2018_2020": short, "long_run": long_run, "natural_increase": natural}
+    ).to_csv(OUT / "net_migration_levels.csv", float_format="%.2f")
+    mig = adjust_migration_level(mig, long_run)
     mig.to_csv(OUT / "net_migration.csv", index=False, float_format="%.4f")
 
     totals = pop.groupby("year")["population"].sum()

@@ -8,6 +8,7 @@ import pytest
 
 from soteplan.demography import (
     Rates,
+    adjust_migration_level,
     fertility_levels,
     fertility_schedule,
     project,
@@ -122,3 +123,21 @@ def test_fertility_schedule_and_levels() -> None:
     np.testing.assert_allclose(est["tfr"].to_numpy(), tfr, rtol=1e-9)
     shrunk = fertility_levels(pop, sched, prior_births=50.0)["tfr"].to_numpy()
     assert tfr[0] < shrunk[0] < shrunk[1] < tfr[1]
+
+
+def test_adjust_migration_level_hits_targets_and_keeps_untouched() -> None:
+    rng = np.random.default_rng(5)
+    rows = [
+        (m, s, a, float(rng.normal(0, 3)) if a > 0 else 0.0)
+        for m in ("077", "179")
+        for s in ("male", "female")
+        for a in range(101)
+    ]
+    mig = pd.DataFrame(rows, columns=["municipality", "sex", "age", "net_migration"])
+    out = adjust_migration_level(mig, {"077": 42.0})
+    sums = out.groupby("municipality")["net_migration"].sum()
+    assert sums["077"] == pytest.approx(42.0)
+    before = mig[mig.municipality == "179"]["net_migration"].to_numpy()
+    np.testing.assert_array_equal(out[out.municipality == "179"]["net_migration"], before)
+    # the correction goes where migration happens: zero cells stay zero
+    assert (out.loc[mig["net_migration"] == 0, "net_migration"] == 0).all()

@@ -28,9 +28,12 @@ def test_one_year_ahead_from_2019_is_close_to_observed_2020(region) -> None:  # 
     res = project_region(region, base_year=2019, to_year=2020)
     got = res.population[res.population["year"] == 2020].groupby("municipality")["population"].sum()
     obs = region.population_total(2020)
-    # the rates were estimated on 2018-2020, so the region must be within 0.5 %
+    # rates come from 2018-2020 stocks (migration level from 2010-2020): the region must be
+    # within 0.5 %, the typical municipality within 1 % and none off by more than 4 %
     assert abs(got.sum() / obs.sum() - 1) < 0.005
-    assert ((got / obs.reindex(got.index) - 1).abs() < 0.03).all()
+    rel = (got / obs.reindex(got.index) - 1).abs()
+    assert rel.median() < 0.01
+    assert rel.max() < 0.04
 
 
 def test_comparison_with_official_projection(region) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ population``); see :mod:`soteplan.demography._indicators` and
 
 from soteplan.demography._defaults import default_rates
 from soteplan.demography._estimate import (
+    adjust_migration_level,
     fertility_levels,
     fertility_schedule,
     residual_net_migration,
@@ -32,6 +33,7 @@ __all__ = [
     "GroupSpec",
     "Projection",
     "Rates",
+    "adjust_migration_level",
     "age_band_totals",
     "assign_groups",
     "compare_with_official",

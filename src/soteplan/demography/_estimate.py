@@ -31,6 +31,7 @@ from soteplan.demography._projection import FERTILE, base_array
 from soteplan.errors import ParameterError
 
 __all__ = [
+    "adjust_migration_level",
     "fertility_levels",
     "fertility_schedule",
     "mortality_improvement",
@@ -323,3 +324,40 @@ def fertility_levels(
         {"births_observed": births, "exposure": expo, "tfr_raw": births / expo, "tfr": tfr},
         index=pd.Index(munis, name="municipality"),
     )
+
+
+def adjust_migration_level(
+    net_migration: pd.DataFrame, totals: pd.Series | dict[str, float]
+) -> pd.DataFrame:
+    """Rescale each municipality's net migration to a given yearly total.
+
+    The difference ``target − Σ M(sex, age)`` is spread over sexes and ages in
+    proportion to ``|M(sex, age)|``, i.e. where the municipality's migration
+    happens (mostly young adults), keeping the age pattern of the residual
+    estimate.  Used to replace the level of a short, noisy window by a
+    longer-run level.
+
+    Parameters
+    ----------
+    net_migration
+        ``municipality, sex, age, net_migration`` (persons per year).
+    totals
+        Target net migration per year by municipality (persons); municipalities
+        not listed keep their level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same shape; per-municipality sums equal the targets.
+    """
+    target = pd.Series(totals, dtype=float)
+    out = net_migration.copy()
+    for muni, d in out.groupby("municipality"):
+        if muni not in target.index:
+            continue
+        weight = d["net_migration"].abs()
+        if weight.sum() == 0:
+            weight = pd.Series(1.0, index=d.index).where(d["age"] > 0, 0.0)
+        gap = float(target[muni]) - float(d["net_migration"].sum())
+        out.loc[d.index, "net_migration"] = d["net_migration"] + gap * weight / weight.sum()
+    return out
