@@ -33,6 +33,7 @@ def test_statfi_250m_csv() -> None:
     assert meta["suppressed_cells"]["ika_0_14"] == len(g)  # HSY gives totals only
     assert meta["suppressed_cells"]["vaesto"] == 0
     assert g["ika_65_"].isna().all() and g["vaesto"].notna().all()
+    assert str(g["vaesto"].dtype) == "Int64" and str(g["ika_0_14"].dtype) == "Int64"
     assert set(g["municipality"]) == {"091"}
 
 

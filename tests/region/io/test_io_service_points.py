@@ -92,6 +92,7 @@ def test_capacity_and_xy_outside(tmp_path: Path) -> None:
     sp = read_service_points(p)
     assert sp["capacity"].iloc[1] == 120 and sp["capacity_unit"].iloc[1] == "beds"
     assert (sp["valid_from"] == 2013).all() and sp["valid_to"].isna().all()
+    assert str(sp["valid_from"].dtype) == "Int64"
 
 
 def test_full_eurostat_file_ids_repeat(shared_raw: Path, tmp_path: Path) -> None:

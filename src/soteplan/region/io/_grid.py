@@ -371,7 +371,7 @@ def read_population_grid(
     if muni is not None:
         out["municipality"] = muni.to_numpy()
     for col in sorted(counts, key=_band_order):
-        out[col] = counts[col].to_numpy()
+        out[col] = counts[col].array
     if on_grid:
         if geometry == "polygon":
             geom = shapely.box(x, y, x + size, y + size)

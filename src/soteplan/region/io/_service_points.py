@@ -196,8 +196,8 @@ def read_service_points(path: str | Path, *, encoding: str | None = None) -> gpd
             "name": s["name"].to_numpy(),
             "provider_kind": kind.to_numpy(),
             "municipality": muni.to_numpy(),
-            "valid_from": years["valid_from"].to_numpy(),
-            "valid_to": years["valid_to"].to_numpy(),
+            "valid_from": years["valid_from"].array,
+            "valid_to": years["valid_to"].array,
             "capacity": cap.to_numpy(),
             "capacity_unit": s["capacity_unit"].replace("", pd.NA).to_numpy()
             if "capacity_unit" in df.columns
