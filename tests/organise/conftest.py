@@ -2,7 +2,7 @@
 
 A ``rows × cols`` grid of 10 km square "municipalities" (codes ``"101"``…),
 seeded log-normal populations, a full age structure for 2018–2020, an
-official-projection-like table to 2040 and net costs for 2015–2016.  The
+official-projection-like table to 2040 and net costs for 2019–2020.  The
 central hospital sits in the first municipality.
 """
 
@@ -100,7 +100,7 @@ def grid_region(
                 "net_cost_eur_per_resident": float(3000 + 10 * i + y - 2015),
             }
             for i, c in enumerate(codes)
-            for y in (2015, 2016)
+            for y in (2019, 2020)
         ]
     )
     half = len(codes) // 2

@@ -164,7 +164,6 @@ def test_keep_together_and_fixed_hubs(grid) -> None:
 
 def test_heuristic_on_larger_grid_is_contiguous() -> None:
     from conftest import grid_region
-
     from soteplan.organise import adjacency
 
     region = grid_region(8, 8, seed=3)

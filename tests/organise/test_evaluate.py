@@ -1,0 +1,123 @@
+"""evaluate / compare / plot_models on the synthetic grid."""
+
+from __future__ import annotations
+
+import pytest
+
+from soteplan.errors import DataError, ParameterError
+from soteplan.organise import (
+    Criterion,
+    OrganisationModel,
+    ServiceArea,
+    compare,
+    evaluate,
+    plot_models,
+    straight_line_travel,
+)
+
+
+def _model(groups: dict[str, tuple[str, ...]], hubs: dict[str, str]) -> OrganisationModel:
+    return OrganisationModel(
+        "m",
+        "M",
+        tuple(ServiceArea(a, a, tuple(sorted(ms)), hubs[a]) for a, ms in groups.items()),
+        central_site="101",
+    )
+
+
+WEST = ("101", "102", "105", "106", "109", "110")
+EAST = ("103", "104", "107", "108", "111", "112")
+
+
+@pytest.fixture(scope="module")
+def two(grid):
+    return _model({"west": WEST, "east": EAST}, {"west": "106", "east": "107"})
+
+
+def test_totals_equal_regional_totals(grid, two) -> None:
+    ev = evaluate(two, grid, 2020)
+    a = ev.areas
+    assert a["population 2020"].sum() == pytest.approx(grid.population_total(2020).sum())
+    assert ev.overall["population 2020"] == pytest.approx(grid.population_total(2020).sum())
+    ages = grid.population_by_age(2020)
+    assert a["aged 65+ 2020"].sum() == ages.loc[ages["age"] >= 65, "population"].sum()
+    assert a["aged 75+ 2020"].sum() == ev.overall["aged 75+ 2020"]
+    proj = grid.projection()
+    for y in (2030, 2040):
+        assert a[f"population {y}"].sum() == proj.loc[proj["year"] == y, "population"].sum()
+    assert ev.meta["year"] == 2020 and ev.meta["projection_years"] == [2030, 2040]
+
+
+def test_travel_measures_by_hand(grid, two) -> None:
+    tm = straight_line_travel(grid)
+    ev = evaluate(two, grid, 2020, travel=tm, within_minutes=10)
+    pop = grid.population_total(2020)
+    t = tm.sub(list(WEST) + ["106"])[:-1, -1].astype(float)
+    w = pop.reindex(list(WEST)).to_numpy(float)
+    row = ev.areas.loc["west"]
+    assert row["mean min to hub"] == pytest.approx((w * t).sum() / w.sum(), rel=1e-6)
+    assert row["max min to hub"] == pytest.approx(t.max(), rel=1e-6)
+    assert row["% within 10 min of hub"] == pytest.approx(100 * w[t <= 10].sum() / w.sum())
+    assert "approximation" in ev.meta
+    # hospital sits at 101: a one-area model hubbed there has equal hub and central times
+    one = _model({"all": WEST + EAST}, {"all": "101"})
+    e1 = evaluate(one, grid, 2020, travel=tm)
+    assert e1.overall["mean min to hub"] == pytest.approx(e1.overall["mean min to central"], 1e-5)
+
+
+def test_contiguity_and_criteria(grid) -> None:
+    corners = ("101", "112")
+    rest = tuple(c for c in WEST + EAST if c not in corners)
+    m = _model({"corners": corners, "rest": rest}, {"corners": "101", "rest": "106"})
+    total = float(grid.population_total(2020).sum())
+    crit = [Criterion("half", "half the region", total / 2, "test", "unconfirmed")]
+    ev = evaluate(m, grid, 2020, criteria=crit)
+    assert not ev.areas.loc["corners", "contiguous"]
+    assert ev.areas.loc["rest", "contiguous"]
+    assert not ev.overall["contiguous"]
+    col = crit[0].column
+    assert "[U]" in col
+    big = ev.areas["population 2020"] >= total / 2
+    assert (ev.areas[col] == big).all()
+    assert ev.overall[col] == f"{int(big.sum())}/2"
+
+
+def test_net_cost_is_population_weighted(grid, two) -> None:
+    ev = evaluate(two, grid, 2020)
+    assert ev.meta["net_cost_year"] == 2020
+    nc = grid.table("net_costs")
+    c = nc[nc["year"] == 2020].set_index("municipality")["net_cost_eur_per_resident"]
+    p = grid.population_total(2020)
+    for area, members in (("west", WEST), ("east", EAST)):
+        want = (c.reindex(list(members)) * p.reindex(list(members))).sum() / p.reindex(
+            list(members)
+        ).sum()
+        assert ev.areas.loc[area, "net cost €/res"] == pytest.approx(want)
+    want_all = (c.reindex(p.index) * p).sum() / p.sum()
+    assert ev.overall["net cost €/res 2020"] == pytest.approx(want_all)
+    # an earlier year falls back to the latest cost year before it
+    assert evaluate(two, grid, 2019).meta["net_cost_year"] == 2019
+
+
+def test_model_must_cover_members(grid) -> None:
+    m = _model({"west": WEST}, {"west": "106"})
+    with pytest.raises(DataError, match="in no area"):
+        evaluate(m, grid, 2020)
+    with pytest.raises(ParameterError):
+        evaluate(_model({"a": WEST + EAST}, {"a": "101"}), grid, 2020, within_minutes=0)
+
+
+def test_compare_and_maps(grid, two) -> None:
+    one = _model({"all": WEST + EAST}, {"all": "101"})
+    evs = [evaluate(two, grid, 2020), evaluate(one, grid, 2020)]
+    table = compare(evs)
+    assert table.shape[1] == 2
+    assert table.loc["areas"].tolist() == [2, 1]
+    assert table.loc["mean min to hub"].iloc[0] < table.loc["mean min to hub"].iloc[1]
+    fig = plot_models([two, one], grid)
+    assert len(fig.axes) == 2
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    with pytest.raises(ParameterError):
+        compare([])
