@@ -52,7 +52,7 @@ def test_travel_measures_by_hand(grid, two) -> None:
     tm = straight_line_travel(grid)
     ev = evaluate(two, grid, 2020, travel=tm, within_minutes=10)
     pop = grid.population_total(2020)
-    t = tm.sub(list(WEST) + ["106"])[:-1, -1].astype(float)
+    t = tm.sub([*WEST, "106"])[:-1, -1].astype(float)
     w = pop.reindex(list(WEST)).to_numpy(float)
     row = ev.areas.loc["west"]
     assert row["mean min to hub"] == pytest.approx((w * t).sum() / w.sum(), rel=1e-6)

@@ -42,7 +42,8 @@ def test_yaml_round_trip_and_default_hub() -> None:
     ("areas", "message"),
     [
         (
-            '[{id: a, members: ["101", "102", "103"], hub: "101"}, {id: b, members: ["103", "104"], '
+            '[{id: a, members: ["101", "102", "103"], hub: "101"}, '
+            '{id: b, members: ["103", "104"], '
             'hub: "104"}]',
             "in both 'a' and 'b'",
         ),
@@ -51,7 +52,8 @@ def test_yaml_round_trip_and_default_hub() -> None:
             "in no area: 104",
         ),
         (
-            '[{id: a, members: ["101", "102", "999"], hub: "101"}, {id: b, members: ["103", "104"], '
+            '[{id: a, members: ["101", "102", "999"], hub: "101"}, '
+            '{id: b, members: ["103", "104"], '
             'hub: "103"}]',
             "unknown municipality code '999'",
         ),
