@@ -184,7 +184,11 @@ class WhatIfResult:
     before, after
         Full results of the two networks.
     delta
-        Long table ``measure, level, area, band, before, after, change``.
+        Long table ``measure, level, area, band, before, after, change``:
+        ``coverage.within_T`` (persons) / ``coverage.share_T`` (0–1),
+        ``nearest_min.mean|median|p90|max`` (minutes), ``e2sfca.per_10000``
+        (population-weighted mean E2SFCA access, capacity per 10 000
+        residents) and ``equity.*`` (see :func:`~soteplan.access.equity`).
     losers
         Origins whose nearest time grows: population, before/after minutes,
         ``change_min`` and the facility used before and after, worst first.
@@ -215,10 +219,10 @@ def _measures_long(r: AccessResult) -> pd.DataFrame:
     e = pd.DataFrame(
         {"area": r.origins.municipality, "p": r.origins.population["all"], "a": r.e2sfca.to_numpy()}
     )
-    e["pa"] = e["p"] * e["a"]
+    e["pa"] = e["p"] * e["a"] * 10_000.0  # capacity per 10 000 residents
     agg = e.groupby("area").sum()
     emean = (agg["pa"] / agg["p"].where(agg["p"] > 0)).rename("value").reset_index()
-    emean = emean.assign(level="municipality", band="all", measure="e2sfca.mean")
+    emean = emean.assign(level="municipality", band="all", measure="e2sfca.per_10000")
     tot = float(e["pa"].sum() / e["p"].sum()) if e["p"].sum() > 0 else np.nan
     parts.append(emean)
     parts.append(
@@ -228,7 +232,7 @@ def _measures_long(r: AccessResult) -> pd.DataFrame:
                     "level": "region",
                     "area": "all",
                     "band": "all",
-                    "measure": "e2sfca.mean",
+                    "measure": "e2sfca.per_10000",
                     "value": tot,
                 }
             ]

@@ -41,6 +41,8 @@ __all__ = ["KS_APPROXIMATION", "bridge_components", "from_lines", "from_osm", "m
 KS_APPROXIMATION = (
     "approximate road network: main roads (valtatie+kantatie) + straight-line access legs"
 )
+#: Version of the builders' logic, part of every cache key: bump when a builder changes.
+BUILDER_VERSION = 2
 #: Default minutes per metre when a line has no speed: 60 km/h.
 _DEFAULT_LINE_SPEED_KMH = 60.0
 
@@ -86,6 +88,7 @@ def from_osm(
     table = {**OSM_HIGHWAY_SPEEDS_KMH, **dict(speeds or {})}
     params = {
         "builder": "osm",
+        "version": BUILDER_VERSION,
         "speeds": table,
         "access_speed_kmh": access_speed_kmh,
         "access_detour": access_detour,
@@ -369,6 +372,7 @@ def main_roads_graph(
     table = {**MAIN_ROAD_SPEEDS_KMH, **dict(speeds or {})}
     params = {
         "builder": "main_roads",
+        "version": BUILDER_VERSION,
         "speeds": table,
         "snap_tolerance_m": snap_tolerance_m,
         "max_segment_m": max_segment_m,
