@@ -120,3 +120,13 @@ def test_charts_written(tmp_path: Path) -> None:
     svg = (tmp_path / "dependency_ratio_2009_2030.svg").read_text(encoding="utf-8")
     assert "Sotkanet" in svg and "Statistics Finland" in svg
     assert "wrote" in out
+
+
+def test_validate_prints_error_tables() -> None:
+    out = run("validate", "--markdown")
+    assert "| Keski-Suomi |" in out
+    assert "| median abs. error, % | 2025 | 2030 | 2040 |" in out
+    assert "statfin-2019, 2022" in out
+    # 22 municipalities + the region row in the first table
+    first = out.split("\n\n")[0].splitlines()
+    assert len(first) == 2 + 22 + 1

@@ -10,6 +10,8 @@ import typer
 
 from soteplan.cli._common import OutputFormat, console, ensure_dir, print_frame, progress_bar
 from soteplan.demography import (
+    compare_with_observed,
+    compare_with_official,
     project_region,
     region_groups,
     summary_table,
@@ -151,6 +153,60 @@ def register(app: typer.Typer) -> None:
         )
         print_frame(out, fmt, title=f"{r.name_fi}: projection {y0}-{to}", meta=meta)
 
+    @grp.command("validate")
+    def validate_cmd(
+        base_year: Annotated[int, typer.Option(help="Base year of the own projection.")] = 2019,
+        official: Annotated[
+            str, typer.Option(help="Official projection to compare with.")
+        ] = "statfin-2019",
+        markdown: Annotated[
+            bool, typer.Option(help="Print Markdown tables (for docs/validation.md).")
+        ] = False,
+        fmt: FormatOpt = OutputFormat.table,
+        region: RegionOpt = "keski-suomi",
+    ) -> None:
+        """Compare the own projection with the official one by municipality and age group."""
+        r = load_region(region)
+        with progress_bar("Projecting", total=2040 - base_year) as advance:
+            res = project_region(r, base_year=base_year, to_year=2040, progress=advance)
+        cmp = compare_with_official(res.population, r.projection(official))
+        names = {c: r.name(c) for c in r.municipality_codes()} | {"REGION": r.name_fi}
+        cmp["name"] = cmp["municipality"].map(names)
+        wide = cmp.pivot_table(index="name", columns=["band", "year"], values="pct_error")
+        order = [names[c] for c in sorted(names) if c != "REGION"] + [r.name_fi]
+        wide = wide.reindex(order)
+        wide.columns = [f"{b} {y}" for b, y in wide.columns]
+        munis = cmp[cmp["municipality"] != "REGION"]
+        mape = munis.assign(abs_pct=munis["pct_error"].abs()).pivot_table(
+            index="band", columns="year", values="abs_pct", aggfunc="median"
+        )
+        meta = {
+            "units": "percent error, 100 × (own − official) / official",
+            "base_year": base_year,
+            "official": official,
+            "source": "own cohort-component projection (default rates) vs Statistics Finland",
+        }
+        codes = r.municipality_codes()
+        off = r.projection(official)
+        observed_years = [y for y in r.total_years if y > base_year]
+        vs_obs = compare_with_observed(
+            {"own": res.population, official: off[off["municipality"].isin(codes)]},
+            r.population_totals[r.population_totals["municipality"].isin(codes)],
+            years=observed_years,
+        )
+        if markdown:
+            typer.echo(_markdown(wide.round(1), index_name="municipality"))
+            typer.echo("")
+            typer.echo(_markdown(mape.round(1), index_name="median abs. error, %", sign=False))
+            typer.echo("")
+            typer.echo(_markdown(vs_obs.round(2), index_name="projection, year", sign=True))
+            return
+        print_frame(
+            wide, fmt, title=f"Own projection (base {base_year}) vs {official}, %", meta=meta
+        )
+        print_frame(mape, fmt, title="Median absolute % error over municipalities", meta={})
+        print_frame(vs_obs, fmt, title="Projected vs observed totals, %", meta={})
+
     @grp.command("charts")
     def charts(
         out: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("charts"),
@@ -174,6 +230,27 @@ def register(app: typer.Typer) -> None:
             advance(2)
         for p in written:
             console.print(f"wrote {p}")
+
+
+def _markdown(df: pd.DataFrame, *, index_name: str, sign: bool = True) -> str:
+    """A small GitHub-flavoured Markdown table (no extra dependency)."""
+    cols = [index_name, *[str(c) for c in df.columns]]
+    lines = [
+        "| " + " | ".join(cols) + " |",
+        "|" + "|".join(["---"] + ["---:"] * len(df.columns)) + "|",
+    ]
+    for idx, row in df.iterrows():
+        cells = [
+            ""
+            if pd.isna(v)
+            else (f"{v:+.1f}" if sign else f"{v:.1f}")
+            if isinstance(v, float)
+            else str(v)
+            for v in row
+        ]
+        label = ", ".join(map(str, idx)) if isinstance(idx, tuple) else str(idx)
+        lines.append("| " + " | ".join([label, *cells]) + " |")
+    return "\n".join(lines)
 
 
 def _save(fig: Any, d: Path, stem: str) -> list[Path]:

@@ -25,7 +25,11 @@ from soteplan.demography._indicators import (
     working_age_index,
 )
 from soteplan.demography._projection import Projection, Rates, project
-from soteplan.demography._validate import compare_with_official, project_region
+from soteplan.demography._validate import (
+    compare_with_observed,
+    compare_with_official,
+    project_region,
+)
 
 __all__ = [
     "GROUP_KINDS",
@@ -36,6 +40,7 @@ __all__ = [
     "adjust_migration_level",
     "age_band_totals",
     "assign_groups",
+    "compare_with_observed",
     "compare_with_official",
     "default_rates",
     "dependency_ratio",

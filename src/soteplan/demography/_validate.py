@@ -13,7 +13,13 @@ from soteplan.demography._projection import Projection, Rates, project
 from soteplan.errors import ParameterError
 from soteplan.region import Region
 
-__all__ = ["VALIDATION_BANDS", "compare_with_official", "official_totals", "project_region"]
+__all__ = [
+    "VALIDATION_BANDS",
+    "compare_with_observed",
+    "compare_with_official",
+    "official_totals",
+    "project_region",
+]
 
 #: Age groups of the validation table (inclusive ages; None = open).
 VALIDATION_BANDS: dict[str, tuple[int, int | None]] = {
@@ -126,3 +132,46 @@ def compare_with_official(
     with np.errstate(divide="ignore", invalid="ignore"):
         cmp["pct_error"] = 100.0 * cmp["error"] / cmp["official"]
     return cmp
+
+
+def compare_with_observed(
+    projections: Mapping[str, pd.DataFrame], observed: pd.DataFrame, *, years: Sequence[int]
+) -> pd.DataFrame:
+    """Error of projected municipal totals against observed totals.
+
+    Parameters
+    ----------
+    projections
+        Name → long frame ``municipality, year, population`` (any extra columns summed over).
+    observed
+        Long frame ``municipality, year, population`` (e.g. ``Region.population_totals``).
+    years
+        Years compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(projection, year)``; columns ``region_pct_error`` (error of the
+        sum over the common municipalities) and ``median_abs_pct_error``,
+        ``max_abs_pct_error`` over municipalities (percent).
+    """
+    rows = []
+    obs = observed.groupby(["municipality", "year"])["population"].sum()
+    for name, frame in projections.items():
+        got = frame[frame["year"].isin(years)].groupby(["municipality", "year"])["population"].sum()
+        both = pd.concat([got.rename("p"), obs.rename("o")], axis=1, join="inner")
+        for y in years:
+            d = both.xs(y, level="year")
+            if d.empty:
+                continue
+            rel = 100.0 * (d["p"] / d["o"] - 1.0)
+            rows.append(
+                {
+                    "projection": name,
+                    "year": y,
+                    "region_pct_error": 100.0 * (d["p"].sum() / d["o"].sum() - 1.0),
+                    "median_abs_pct_error": float(rel.abs().median()),
+                    "max_abs_pct_error": float(rel.abs().max()),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["projection", "year"])
