@@ -343,9 +343,10 @@ def main_roads_graph(
     kantatie 70 km/h).  Every origin and service point joins its nearest
     main-road node by a straight-line leg of ``distance × 1.3`` at 40 km/h,
     and two points may also be joined directly by such a leg (whichever is
-    faster).  The detour factor 1.3 is the typical road-to-crow-flies ratio of
-    rural road networks (Ballou et al. 2002 report 1.12–1.32 for national road
-    networks; sparse lake-district networks sit at the top); 40 km/h is an
+    faster).  The detour factor 1.3 lies in the usual range of road-to-crow-flies
+    ratios ("circuity factors", roughly 1.2–1.4 for national road networks, e.g.
+    Ballou, Rahardja & Sakai 2002), towards the top as lake districts force
+    detours; it is chosen, not calibrated on Keski-Suomi.  40 km/h is an
     average over village streets (30–50 km/h) and connecting roads (60–80 km/h)
     including the start and end of the trip.  Results carry
     ``meta["approximation"]`` = :data:`KS_APPROXIMATION`.
