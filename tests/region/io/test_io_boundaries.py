@@ -155,3 +155,14 @@ def test_full_real_files(shared_raw: Path) -> None:
         read_boundaries(shared_raw / "yle-geodata" / "finland-hva-2021.topo.json")
     # Finland's total area (land + water incl. sea) from two independent sources agrees
     assert luc["area_km2"].sum() == pytest.approx(yle["area_km2"].sum(), rel=0.02)
+
+
+def test_shapefile(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    src = gpd.read_file(DATA / "kuntarajat_2023_ks.gpkg")
+    src[["NATCODE", "NAMEFIN", "geometry"]].to_file(tmp_path / "kunnat.shp")
+    g = read_boundaries(tmp_path / "kunnat.shp")
+    assert set(g.index) == KS5 and g.attrs["meta"]["format"] == "ESRI Shapefile"
+    ref = read_boundaries(DATA / "kuntarajat_2023_ks.gpkg")
+    np.testing.assert_allclose(g["area_km2"].sort_index(), ref["area_km2"].sort_index())

@@ -132,3 +132,15 @@ def test_grd_id_examples() -> None:
     assert parse_grd_id("1kmN6918E434") == (1000, 434000.0, 6918000.0)
     assert parse_grd_id("CRS3067RES250mN6671000E383750") == (250, 383750.0, 6671000.0)
     assert parse_grd_id("N6918E434") is None
+
+
+def test_shapefile_with_old_column_names(tmp_path: Path) -> None:
+    """Older Statistics Finland files call the corner columns xkoord/ykoord."""
+    g = gpd.read_file(DATA / "grid_250m_helsinki.gpkg")
+    csv = read_population_grid(DATA / "grid_250m_helsinki.csv")
+    g["xkoord"] = csv["euref_x"].to_numpy()
+    g["ykoord"] = csv["euref_y"].to_numpy()
+    g.to_file(tmp_path / "vaki.shp")
+    s = read_population_grid(tmp_path / "vaki.shp")
+    np.testing.assert_array_equal(s["euref_x"], csv["euref_x"])
+    assert s["vaesto"].sum() == 71_724

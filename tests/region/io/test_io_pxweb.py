@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from soteplan.errors import DataError
 from soteplan.region.io import read_pxweb
@@ -158,3 +160,66 @@ def test_full_real_files(shared_raw: Path) -> None:
     ]
     p19 = px[(px["Vuosi"] == "2019") & (px["Ikä"] == "Yhteensä") & (px["Sukupuoli"] == "Yhteensä")]
     assert whole["value"].item() == p19["value"].item() == 5_525_292
+
+
+def _write_px(path: Path, dims: list[tuple[str, list[str]]], n_stub: int, values: list[str],
+              width: int, encoding: str) -> None:  # fmt: skip
+    """A minimal PX writer: long strings split in 7-character quoted parts over lines."""
+
+    def q(s: str) -> str:
+        parts = [s[i : i + 7] for i in range(0, len(s), 7)] or [""]
+        return "\r\n".join(f'"{p}"' for p in parts)
+
+    lines = [f'CODEPAGE="{encoding}";', 'LANGUAGE="fi";', 'TITLE="Testi; puolipiste";']
+    lines.append("STUB=" + ",".join(q(n) for n, _ in dims[:n_stub]) + ";")
+    lines.append("HEADING=" + ",".join(q(n) for n, _ in dims[n_stub:]) + ";")
+    for name, cats in dims:
+        lines.append(f'VALUES("{name}")=' + ",".join(q(c) for c in cats) + ";")
+    body = [" ".join(values[i : i + width]) for i in range(0, len(values), width)]
+    lines.append("DATA=\r\n" + "\r\n".join(body) + ";")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+
+
+_label = st.text(alphabet="abcäöåÄÖ xyz-.", min_size=1, max_size=15).map(str.strip).filter(bool)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=4),
+    n_stub=st.integers(min_value=0, max_value=4),
+    data=st.data(),
+)
+def test_px_round_trip_property(
+    tmp_path: Path, sizes: list[int], n_stub: int, data: st.DataObject
+) -> None:
+    """Any table written as PX (split strings, any stub/heading split) reads back cell by cell."""
+    n_stub = min(n_stub, len(sizes))
+    dims = [
+        (f"Muuttuja {i}ä", data.draw(st.lists(_label, min_size=k, max_size=k, unique=True)))
+        for i, k in enumerate(sizes)
+    ]
+    n = int(np.prod(sizes))
+    nums = data.draw(
+        st.lists(st.one_of(st.integers(-10**6, 10**6).map(str), st.just('".."')),
+                 min_size=n, max_size=n)
+    )  # fmt: skip
+    width = int(np.prod(sizes[n_stub:])) if n_stub < len(sizes) else 1
+    p = tmp_path / "t.px"
+    _write_px(p, dims, n_stub, nums, width, "iso-8859-15")
+    df = read_pxweb(p)
+    assert list(df.columns) == [d[0] for d in dims] + ["value"]
+    expected = [np.nan if v == '".."' else float(v) for v in nums]
+    np.testing.assert_array_equal(df["value"].to_numpy(), np.array(expected))
+    # the last dimension varies fastest
+    assert list(df.iloc[: sizes[-1], len(dims) - 1]) == dims[-1][1]
+    assert df.attrs["meta"]["title"] == "Testi; puolipiste"
+
+
+def test_px_keys_layout_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "keys.px"
+    p.write_bytes(
+        b'CODEPAGE="iso-8859-1";\r\nSTUB="A";\r\nHEADING="B";\r\nVALUES("A")="x","y";\r\n'
+        b'VALUES("B")="z";\r\nKEYS("A")=VALUES;\r\nDATA=\r\n"x" 1\r\n"y" 2;\r\n'
+    )
+    with pytest.raises(DataError, match="KEYS"):
+        read_pxweb(p)

@@ -188,6 +188,14 @@ def parse_px(
     default_lang = langs[0] if langs else None
     lang = None if language in (None, default_lang) else language
     problems = Problems(source)
+    if any(k[0] == "KEYS" for k in px.keywords):
+        problems.add(
+            None,
+            "KEYS",
+            "the DATA section uses the KEYS (sparse) layout, which soteplan does not read; "
+            "re-export the table from PxWeb as a full PX, CSV or JSON-stat file",
+        )
+        problems.raise_if_any()
     stub = px.get("STUB", lang=lang) or []
     heading = px.get("HEADING", lang=lang) or []
     if not stub and not heading:
