@@ -16,6 +16,7 @@ statistics* descriptions (stat.fi, paikkatietoaineistot).
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,8 +73,6 @@ def _read(p: Path, source: str, layer: str | None) -> pd.DataFrame | gpd.GeoData
         text, _ = decode_text(p.read_bytes(), source)
         first = text.splitlines()[0] if text else ""
         sep = max((";", ",", "\t"), key=first.count)
-        import io
-
         return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     try:
         return gpd.read_file(p, layer=layer)

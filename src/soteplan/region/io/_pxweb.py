@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from pathlib import Path
@@ -395,9 +394,3 @@ def _read_jsonstat(
         "missing_cells": n_missing,
     }
     return frame, meta
-
-
-def _csv_text(frame: pd.DataFrame) -> str:  # pragma: no cover - debugging aid
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False)
-    return buf.getvalue()
