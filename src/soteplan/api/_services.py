@@ -392,12 +392,17 @@ class Services:
         return [jsonable(g) for g in self.region.groupings.values()]
 
     def organise_compare(self, a: str, b: str) -> dict[str, Any]:
-        """Compare two organisation models with the organise engine."""
-        org = engine("organise", "compare")
-        self.region.grouping(a)
-        self.region.grouping(b)
-        res = org.compare(self.region, [a, b])
-        return {"models": [a, b], "result": jsonable(res)}
+        """Evaluate two organisation models with the organise engine, side by side."""
+        org = engine("organise", "builtin_model", "evaluate", "compare")
+        evals = [org.evaluate(org.builtin_model(self.region, m), self.region) for m in (a, b)]
+        table = org.compare(evals)
+        table.index.name = "measure"
+        return {
+            "models": [a, b],
+            "table": records(table.reset_index()),
+            "areas": {e.model.id: records(e.areas) for e in evals},
+            "meta": jsonable(evals[0].meta),
+        }
 
     # -------------------------------------------------------------- scenarios
     def check_service(self, service: str) -> None:

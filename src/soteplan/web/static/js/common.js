@@ -1,5 +1,5 @@
 // Shared helpers of the soteplan pages: API calls, messages, number formats, maps.
-import maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
+import * as maplibregl from "/static/vendor/maplibre/maplibre-gl.mjs";
 
 export const REGION = document.body.dataset.region;
 export const LANG = document.body.dataset.lang;

@@ -1,5 +1,5 @@
 // Organisation models: choose two and compare (areas on a map and in a table).
-import { regionApi, t, status, showError, makeMap, bbox, addMunicipalities, popupOn, escapeHtml, fillTable, LANG } from "./common.js";
+import { regionApi, t, num, status, showError, makeMap, bbox, addMunicipalities, popupOn, escapeHtml, fillTable, LANG } from "./common.js";
 
 const PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b2df8a"];
 let models = [], munis = null, map = null;
@@ -32,7 +32,12 @@ async function compare(ev) {
   const out = document.getElementById("org-result");
   try {
     const res = await regionApi("/organise/compare", { method: "POST", body: JSON.stringify({ models: [a.id, b.id] }) });
-    out.textContent = JSON.stringify(res.result, null, 1).slice(0, 4000);
+    out.innerHTML = '<table class="data" id="org-compare"><caption class="sr"></caption><thead></thead><tbody></tbody></table>';
+    const fmtv = (v) => (typeof v === "number" ? num(v, Math.abs(v) < 100 ? 2 : 0) : v ?? "–");
+    fillTable(document.getElementById("org-compare"), [
+      { key: "measure", label: t("org.measure") },
+      { key: a.id, label: `A: ${name(a)}`, num: true, fmt: fmtv },
+      { key: b.id, label: `B: ${name(b)}`, num: true, fmt: fmtv }], res.table);
   } catch (err) {
     out.textContent = err.status === 501 ? `${t("msg.not_available")}: ${err.message}` : `${t("msg.error")}: ${err.message}`;
   }
