@@ -177,7 +177,7 @@ def test_cli_access_close_shows_losers(ks, tmp_path):
             "--out",
             str(tmp_path),
         ],
-        env={"COLUMNS": "160"},
+        env={"COLUMNS": "160", "SOTEPLAN_CACHE_DIR": str(tmp_path / "cache")},
     )
     assert res.exit_code == 0, res.output
     assert "Who loses" in res.output and "Luhanka" in res.output
