@@ -69,6 +69,7 @@ def test_hsy_geopackage_with_column_mapping(shared_raw: Path) -> None:
     assert meta["on_statfi_grid"] is False and "approximation" in meta
     assert meta["cell_size_m"] == 250
     src = gpd.read_file(p)
+    assert g["source_id"].tolist() == src["id"].tolist()
     assert g["vaesto"].sum() == src["population"].sum()
     np.testing.assert_allclose(g.geometry.area, 250.0**2, rtol=0.01)  # EPSG:3879 squares
     with pytest.raises(MissingColumnError, match="vaesto"):
@@ -144,3 +145,14 @@ def test_shapefile_with_old_column_names(tmp_path: Path) -> None:
     s = read_population_grid(tmp_path / "vaki.shp")
     np.testing.assert_array_equal(s["euref_x"], csv["euref_x"])
     assert s["vaesto"].sum() == 71_724
+
+
+def test_polygon_disagreeing_with_grd_id(tmp_path: Path) -> None:
+    import shapely
+
+    g = gpd.read_file(DATA / "grid_250m_helsinki.gpkg")
+    g.loc[0, "geometry"] = shapely.affinity.translate(g.geometry[0], 250, 0)
+    g.to_file(tmp_path / "shifted.gpkg")
+    with pytest.raises(DataError, match="the cell polygon's corner is \\(384500, 6672750\\)") as e:
+        read_population_grid(tmp_path / "shifted.gpkg")
+    assert e.value.problems[0].row == 1

@@ -125,7 +125,8 @@ def read_population_grid(
     geopandas.GeoDataFrame
         Columns ``grd_id``, ``euref_x``, ``euref_y`` (lower-left corner, m),
         ``cell_size`` (m), the count columns as nullable ``Int64`` (persons;
-        ``-1`` suppressed → ``<NA>``), ``municipality`` when given, and
+        ``-1`` suppressed → ``<NA>``), ``municipality`` when given, ``source_id``
+        (the file's ``id``) for grids without ``grd_id``, and
         ``geometry`` in EPSG:3067.  ``attrs["meta"]`` records the source, cell
         size, number of suppressed cells per column and whether the cells lie on
         the Statistics Finland grid (``on_statfi_grid``; ``False`` for grids
@@ -263,7 +264,10 @@ def read_population_grid(
                 f"grid{hint}",
                 kind="lattice",
             )
-        if decoded is not None and "euref_x" in df:
+        if decoded is not None:
+            corner_src = (
+                "euref_x/euref_y are" if "euref_x" in df else "the cell polygon's corner is"
+            )
             for pos in np.arange(n).tolist():
                 d = decoded.iloc[pos]
                 if d is not None and (d[1] != x.iloc[pos] or d[2] != y.iloc[pos]):
@@ -271,7 +275,7 @@ def read_population_grid(
                         pos + 1,
                         "grd_id",
                         f"{df['grd_id'].iloc[pos]!r} encodes corner ({d[1]:.0f}, {d[2]:.0f}) but "
-                        f"euref_x/euref_y are ({x.iloc[pos]:.0f}, {y.iloc[pos]:.0f})",
+                        f"{corner_src} ({x.iloc[pos]:.0f}, {y.iloc[pos]:.0f})",
                         kind="grdxy",
                     )
     xmin, ymin, xmax, ymax = FINLAND_BBOX_3067
@@ -369,6 +373,8 @@ def read_population_grid(
     )
     if muni is not None:
         out["municipality"] = muni.to_numpy()
+    if "id" in df.columns and "grd_id" not in df.columns:
+        out["source_id"] = df["id"].to_numpy()  # e.g. the HSY cell id
     for col in sorted(counts, key=_band_order):
         out[col] = counts[col].array
     if on_grid:
