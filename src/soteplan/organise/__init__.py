@@ -40,6 +40,7 @@ from soteplan.organise._model import (
     model_from_grouping,
     model_from_mapping,
     models_from_yaml,
+    models_to_yaml,
     validate_model,
 )
 from soteplan.organise._plot import plot_models
@@ -87,6 +88,7 @@ __all__ = [
     "model_from_mapping",
     "model_names",
     "models_from_yaml",
+    "models_to_yaml",
     "optimised_model",
     "plot_models",
     "region_travel",

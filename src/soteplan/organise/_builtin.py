@@ -90,17 +90,22 @@ def optimised_model(
     k: int,
     *,
     min_population: float = OPTIMISED_MIN_POPULATION,
+    travel: TravelMatrix | None = None,
     time_limit: float | None = 60.0,
 ) -> OrganisationModel:
-    """The optimised ``k``-area model (computed by :func:`regionalise`, cached in memory)."""
+    """The optimised ``k``-area model (computed by :func:`regionalise`, cached in memory).
+
+    ``travel`` defaults to :func:`region_travel`; models are cached per travel matrix.
+    """
     st = _store(region)
-    key = ("optimised", k, float(min_population))
+    tm = travel if travel is not None else region_travel(region)
+    key = ("optimised", k, float(min_population), id(tm))
     if key not in st:
         res = regionalise(
-            region, k, min_population=min_population, travel=region_travel(region),
-            time_limit=time_limit,
-        )  # fmt: skip
+            region, k, min_population=min_population, travel=tm, time_limit=time_limit
+        )
         names = {c: region.name(c) for c in res.hubs}
+        st[("travel", id(tm))] = tm  # keep the matrix alive while its models are cached
         st[key] = res.to_model(
             f"optimised-{k}",
             f"Optimised {k} areas (≥{min_population:,.0f} residents each)",
@@ -117,8 +122,13 @@ def model_names(region: Region) -> list[str]:
     return [*_grouping_models(region), *(f"optimised-{k}" for k in OPTIMISED_K)]
 
 
-def builtin_model(region: Region, name: str) -> OrganisationModel:
-    """A built-in model by id (``optimised-<k>`` for any k ≥ 1 is computed on demand)."""
+def builtin_model(
+    region: Region, name: str, *, travel: TravelMatrix | None = None
+) -> OrganisationModel:
+    """A built-in model by id (``optimised-<k>`` for any k ≥ 1 is computed on demand).
+
+    ``travel`` is the matrix optimised models minimise (default :func:`region_travel`).
+    """
     models = _grouping_models(region)
     if name in models:
         return models[name]
@@ -128,16 +138,18 @@ def builtin_model(region: Region, name: str) -> OrganisationModel:
         except ValueError:
             k = 0
         if k >= 1:
-            return optimised_model(region, k)
+            return optimised_model(region, k, travel=travel)
     raise NotFoundError(
         f"no organisation model {name!r}; available: {', '.join(model_names(region))}"
     )
 
 
-def builtin_models(region: Region, *, optimised: bool = True) -> dict[str, OrganisationModel]:
+def builtin_models(
+    region: Region, *, optimised: bool = True, travel: TravelMatrix | None = None
+) -> dict[str, OrganisationModel]:
     """Every built-in model (optimised ones are computed on first use)."""
     out = dict(_grouping_models(region))
     if optimised:
         for k in OPTIMISED_K:
-            out[f"optimised-{k}"] = optimised_model(region, k)
+            out[f"optimised-{k}"] = optimised_model(region, k, travel=travel)
     return out

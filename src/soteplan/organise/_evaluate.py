@@ -285,6 +285,11 @@ def evaluate(
     if proj_tot:
         last = max(proj_tot)
         overall[f"smallest area {last}"] = float(areas[f"population {last}"].min())
+    # spread between areas (text "min–max") of the rates that do not add up
+    for col in areas.columns:
+        if str(col).startswith(("dependency ratio", "share 75+", "net cost")):
+            vals = areas[col].astype(float)
+            overall[f"{col} (areas min–max)"] = f"{vals.min():.1f}–{vals.max():.1f}"
     for c in crit:
         overall[c.column] = f"{int(areas[c.column].sum())}/{len(areas)}"
     approx = [x for x in (tm.meta.get("approximation"), adj_meta.get("approximation")) if x]
@@ -412,5 +417,6 @@ def compare(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
     if not evaluations:
         raise ParameterError("compare needs at least one evaluation")
     frame = pd.concat([e.overall for e in evaluations], axis=1)
-    frame.columns = pd.Index([e.model.id for e in evaluations], name="measure")
+    frame.columns = pd.Index([e.model.id for e in evaluations], name="model")
+    frame.index.name = "measure"
     return frame

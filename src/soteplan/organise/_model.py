@@ -47,6 +47,7 @@ __all__ = [
     "model_from_grouping",
     "model_from_mapping",
     "models_from_yaml",
+    "models_to_yaml",
     "validate_model",
 ]
 
@@ -338,6 +339,7 @@ def models_from_yaml(
     codes: Iterable[str],
     population: Mapping[str, float] | None = None,
     source: str = "<yaml>",
+    allowed: Iterable[str] = (),
 ) -> dict[str, OrganisationModel]:
     """Parse YAML text (schema in the module docstring) into validated models.
 
@@ -364,7 +366,7 @@ def models_from_yaml(
             continue
         try:
             out[str(mid)] = model_from_mapping(
-                str(mid), spec, codes=codes, population=population, source=source
+                str(mid), spec, codes=codes, population=population, source=source, allowed=allowed
             )
         except DataError as exc:
             problems.extend(exc.problems or [DataProblem(source, None, str(mid), str(exc))])
@@ -422,3 +424,34 @@ def model_from_grouping(
         notes=grouping.notes,
     )
     return validate_model(model, codes, source=f"grouping {grouping.id}", allowed=allowed)
+
+
+def models_to_yaml(models: Iterable[OrganisationModel]) -> str:
+    """YAML text (the schema of this module) for ``models``; :func:`models_from_yaml` reads it."""
+    out: dict[str, Any] = {}
+    for m in models:
+        spec: dict[str, Any] = {"name": m.name}
+        if m.year is not None:
+            spec["year"] = m.year
+        if m.source:
+            spec["source"] = m.source
+        spec["status"] = m.status
+        if m.notes:
+            spec["notes"] = m.notes
+        spec["central_site"] = m.central_site
+        spec["central_site_name"] = m.central_site_name
+        spec["areas"] = [
+            {
+                "id": a.id,
+                "name": a.name,
+                "hub": a.hub,
+                "levels": list(a.levels),
+                "members": list(a.members),
+            }
+            for a in m.areas
+        ]
+        out[m.id] = spec
+    text: str = yaml.safe_dump(
+        {"models": out}, allow_unicode=True, sort_keys=False, default_flow_style=None, width=100
+    )
+    return text
