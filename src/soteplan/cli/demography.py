@@ -26,6 +26,19 @@ RegionOpt = Annotated[
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, csv or json.")]
 
 
+_RATIO_NOTE = "dep. = (0-14 + 65+) / 15-64 × 100, old-age = 65+ / 15-64 × 100"
+
+
+def _for_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Short ratio headers and whole persons for the rich table."""
+    out = df.rename(columns={"dependency_ratio": "dep.", "old_age_ratio": "old-age"})
+    ints = [c for c in out.columns if c not in ("dep.", "old-age", "name", "year")]
+    for c in ints:
+        if pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = out[c].round().astype("int64").astype(object)
+    return out
+
+
 def _grouping(r: Region, group: str, model: str | None, year: int | None) -> tuple[Any, str]:
     """Parse ``--group`` (municipality|subregion|region|model[:NAME]|NAME) and ``--model``."""
     kind, name = group, model
@@ -96,10 +109,8 @@ def register(app: typer.Typer) -> None:
         r = load_region(region)
         table, meta = summary_frame(r, year=year, group=group, model=model)
         if fmt is OutputFormat.table:
-            table = table.rename(columns={"dependency_ratio": "dep.", "old_age_ratio": "old-age"})
-            ints = table.select_dtypes("integer").columns
-            table[ints] = table[ints].astype(object)
-            meta["note"] += "; dep. = (0-14 + 65+) / 15-64 × 100, old-age = 65+ / 15-64 × 100"
+            table = _for_table(table)
+            meta["note"] += "; " + _RATIO_NOTE
         print_frame(
             table,
             fmt,
@@ -134,23 +145,30 @@ def register(app: typer.Typer) -> None:
             )
         spec, label = _grouping(r, group, model, None)
         pop = res.population
+        total = f"{r.name_fi} total"
         years = sorted({y for y in pop["year"].unique() if (y - y0) % every == 0} | {to})
         rows = []
         for y in years:
             t = summary_table(
                 pop[pop["year"] == y].drop(columns=["year"]),
                 groups=spec,
-                total_label=None if spec is None or isinstance(spec, str) else "total",
+                total_label=None if spec is None or isinstance(spec, str) else total,
                 drop_unmapped=isinstance(spec, dict),
             )
             t.insert(0, "year", int(y))
             rows.append(t)
-        out = pd.concat(rows).reset_index().set_index(["group", "year"]).sort_index()
+        out = pd.concat(rows).reset_index()
+        out["_last"] = out["group"] == total
+        out = out.sort_values(["_last", "group", "year"]).drop(columns="_last")
+        out = out.set_index(["group", "year"])
         meta = {**res.meta, "grouping": label}
         meta["source"] = "own projection; " + str(meta["rates"].get("source", ""))
         meta["approximation"] = "; ".join(
             x for x in (meta["rates"].get("approximation"), meta.get("approximation")) if x
         )
+        if fmt is OutputFormat.table:
+            out = _for_table(out)
+            meta["note"] = _RATIO_NOTE
         print_frame(out, fmt, title=f"{r.name_fi}: projection {y0}-{to}", meta=meta)
 
     @grp.command("validate")
@@ -162,13 +180,22 @@ def register(app: typer.Typer) -> None:
         markdown: Annotated[
             bool, typer.Option(help="Print Markdown tables (for docs/validation.md).")
         ] = False,
+        calibrate: Annotated[
+            bool, typer.Option(help="Calibrate the regional total to the official projection.")
+        ] = False,
         fmt: FormatOpt = OutputFormat.table,
         region: RegionOpt = "keski-suomi",
     ) -> None:
         """Compare the own projection with the official one by municipality and age group."""
         r = load_region(region)
         with progress_bar("Projecting", total=2040 - base_year) as advance:
-            res = project_region(r, base_year=base_year, to_year=2040, progress=advance)
+            res = project_region(
+                r,
+                base_year=base_year,
+                to_year=2040,
+                calibrate=official if calibrate else None,
+                progress=advance,
+            )
         cmp = compare_with_official(res.population, r.projection(official))
         names = {c: r.name(c) for c in r.municipality_codes()} | {"REGION": r.name_fi}
         cmp["name"] = cmp["municipality"].map(names)

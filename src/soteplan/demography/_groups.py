@@ -22,7 +22,8 @@ def region_groups(
         The region.
     kind
         ``municipality`` (each its own group), ``subregion``, ``region`` (one
-        group named after the region) or ``model`` (an organisation model).
+        group named after the region) or ``model`` (an organisation model;
+        groups are labelled with the area names).
     model
         Organisation model id when ``kind == "model"``.
     year
@@ -46,5 +47,6 @@ def region_groups(
     if kind == "model":
         if not model:
             raise ParameterError("grouping 'model' needs an organisation model id")
-        return region.grouping(model).mapping()
+        grouping = region.grouping(model)
+        return {code: area.name for area in grouping.areas for code in area.members}
     raise ParameterError(f"unknown grouping {kind!r}; use one of {', '.join(GROUP_KINDS)}")
