@@ -181,7 +181,9 @@ def register(app: typer.Typer) -> None:
         """List stored runs, newest first."""
         with Store(store) as st:
             df = st.list_runs()
-        df["created_at"] = df["created_at"].astype(str)
+        df["created_at"] = df["created_at"].astype(str).str.slice(0, 19)
+        if fmt is OutputFormat.table:
+            df["id"] = df["id"].str.slice(0, 8)  # a unique prefix is accepted everywhere
         print_frame(df.set_index("id"), fmt, title="Stored runs")
 
     @grp.command("show")
