@@ -186,3 +186,37 @@ def test_cli_access_close_shows_losers(ks, tmp_path):
         assert (tmp_path / name).stat().st_size > 0
     losers = pd.read_csv(tmp_path / "losers.csv", dtype={"origin": str})
     assert (losers.before_facility == "hs-435-luhanka").all() and (losers.change_min > 0).all()
+
+
+def test_origins_from_grid_cells():
+    from shapely.geometry import box
+
+    from soteplan.access import origins_from_grid
+
+    grid = gpd.GeoDataFrame(
+        {"population": [120, 0], "municipality": [179, "77"], "pop75": [10, 0]},
+        index=["c1", "c2"],
+        geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)],
+        crs="EPSG:3067",
+    )
+    o = origins_from_grid(grid, band_columns={"75+": "pop75"})
+    assert list(o.municipality) == ["179", "077"]
+    assert o.population["75+"].tolist() == [10.0, 0.0]
+    assert 0 < o.xy[0, 0] < 1000 and 0 < o.xy[1, 1] < 1000
+    with pytest.raises(DataError):
+        origins_from_grid(grid.assign(population=[1, -1]))
+
+
+@pytest.mark.osm
+def test_region_graph_switches_to_osm_with_one_argument(ks, tmp_path):
+    from pathlib import Path
+
+    import pyrosm
+
+    from soteplan.access import region_graph
+
+    pbf = Path(pyrosm.__file__).parent / "data" / "test.osm.pbf"
+    g = region_graph(ks, osm_pbf=pbf, cache=tmp_path)
+    assert g.meta["builder"] == "osm" and "approximation" not in g.meta
+    with pytest.raises(NotFoundError):
+        region_graph(ks, osm_pbf=tmp_path / "missing.osm.pbf")
