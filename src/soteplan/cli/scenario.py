@@ -196,7 +196,9 @@ def register(app: typer.Typer) -> None:
         """Headline figures (and optionally spec and metadata) of a stored run."""
         with Store(store) as st:
             rec = st.load(run)
-        console.print(f"run {rec.id}  {rec.name}  {rec.created_at}  soteplan {rec.soteplan_version}")
+        console.print(
+            f"run {rec.id}  {rec.name}  {rec.created_at}  soteplan {rec.soteplan_version}"
+        )
         _headline(rec)
         console.print("tables: " + ", ".join(f"{k} ({len(v)} rows)" for k, v in rec.tables.items()))
         if spec:
