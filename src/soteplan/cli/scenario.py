@@ -152,8 +152,10 @@ def register(app: typer.Typer) -> None:
         c = cmp.cost.set_index("year")
         pick = [yy for yy in (c.index.min(), 2030, c.index.max()) if yy in c.index]
         print_frame(
-            c.loc[sorted(set(pick)), ["cost_eur_a", "cost_eur_b", "cost_eur_diff",
-                                      "per_resident_diff"]],
+            c.loc[
+                sorted(set(pick)),
+                ["cost_eur_a", "cost_eur_b", "cost_eur_diff", "per_resident_diff"],
+            ],
             fmt,
             title="Cost (euros per year)",
         )
