@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from soteplan.region._load import available_regions, load_region, region_dir
 from soteplan.region._model import MAX_AGE, SEXES, Area, Grouping, Provenance, Region
+from soteplan.region.io import (
+    population_from_11re,
+    read_boundaries,
+    read_population_grid,
+    read_pxweb,
+    read_service_points,
+)
 
 __all__ = [
     "MAX_AGE",
@@ -20,5 +27,10 @@ __all__ = [
     "Region",
     "available_regions",
     "load_region",
+    "population_from_11re",
+    "read_boundaries",
+    "read_population_grid",
+    "read_pxweb",
+    "read_service_points",
     "region_dir",
 ]
