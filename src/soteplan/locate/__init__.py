@@ -1,0 +1,39 @@
+"""Location-allocation: where services should be.
+
+Five models with one shape — :class:`PMedian`, :class:`PCenter`, :class:`MaxCover` (MCLP),
+:class:`SetCover` (LSCP) and :class:`CapacitatedPMedian` — each built by
+``.from_cost_matrix(cost, weights, ...)`` or ``.from_travel_times(tt, weights, ...)`` and
+solved by ``.solve(method="exact"|"heuristic", time_limit=...)`` into a frozen
+:class:`LocateResult`.  Exact solving uses HiGHS (``highspy``); heuristics are greedy plus
+fast vertex substitution in numpy, with proven bounds.  Readers for Beasley's OR-Library
+p-median files and plain CSV cost matrices are included.
+"""
+
+from soteplan.locate._base import LocateResult, Method, Status, TravelTimesLike
+from soteplan.locate._capacitated import CapacitatedPMedian
+from soteplan.locate._coverage import MaxCover, PCenter, SetCover
+from soteplan.locate._pmedian import PMedian
+from soteplan.locate._readers import (
+    OrlibInstance,
+    parse_orlib_pmed,
+    read_cost_csv,
+    read_orlib_pmed,
+    write_orlib_pmed,
+)
+
+__all__ = [
+    "CapacitatedPMedian",
+    "LocateResult",
+    "MaxCover",
+    "Method",
+    "OrlibInstance",
+    "PCenter",
+    "PMedian",
+    "SetCover",
+    "Status",
+    "TravelTimesLike",
+    "parse_orlib_pmed",
+    "read_cost_csv",
+    "read_orlib_pmed",
+    "write_orlib_pmed",
+]

@@ -1,0 +1,378 @@
+# ruff: noqa: N803, N806  (matrix names C, A, W follow the formulas)
+"""Numerical core of the p-median: greedy, fast vertex substitution, Lagrangian bound,
+and the radius (cover) MIP formulation solved with HiGHS.
+
+All functions take a dense cost matrix ``C`` (demand × candidate, finite: unreachable
+pairs are replaced by a large penalty beforehand), weights ``w`` ≥ 0, a boolean
+``allowed`` mask of candidates and a ``fixed`` mask of sites that must be open.
+
+References
+----------
+Whitaker, R. (1983). A fast algorithm for the greedy interchange of large-scale
+clustering and median location problems. INFOR 21(2), 95-108.
+Resende, M. G. C., Werneck, R. F. (2007). A fast swap-based local search procedure for
+location problems. Annals of Operations Research 150, 205-230.
+Elloumi, S. (2010). A tighter formulation of the p-median problem. J. Comb. Optim. 19, 69-83.
+García, S., Labbé, M., Marín, A. (2011). Solving large p-median problems with a radius
+formulation. INFORMS J. Computing 23(4), 546-556.
+Beasley, J. E. (1993). Lagrangean heuristics for location problems. EJOR 65, 383-399.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from soteplan.locate._highs import MipOutcome, solve_mip
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+def objective_of(C: FloatArray, w: FloatArray, open_mask: BoolArray) -> float:
+    """Weighted sum of nearest-open-site costs."""
+    return float(w @ C[:, open_mask].min(axis=1))
+
+
+def greedy(C: FloatArray, w: FloatArray, p: int, allowed: BoolArray, fixed: BoolArray) -> BoolArray:
+    """Greedy addition: open the fixed sites, then repeatedly the site saving most cost."""
+    n, _m = C.shape
+    open_mask = fixed.copy()
+    d1 = C[:, open_mask].min(axis=1) if open_mask.any() else np.full(n, np.inf)
+    while open_mask.sum() < p:
+        # first site: plain weighted column sums; then the saving over the current sites
+        gains = -(w @ C) if np.isinf(d1).any() else w @ np.maximum(d1[:, None] - C, 0.0)
+        gains[~allowed | open_mask] = -np.inf
+        j = int(np.argmax(gains))
+        open_mask[j] = True
+        d1 = np.minimum(d1, C[:, j])
+    return open_mask
+
+
+def _nearest_two(
+    C: FloatArray, open_idx: NDArray[np.int64]
+) -> tuple[FloatArray, NDArray[np.int64], FloatArray]:
+    sub = C[:, open_idx]
+    n = C.shape[0]
+    if len(open_idx) == 1:
+        return sub[:, 0].copy(), np.zeros(n, dtype=np.int64), np.full(n, np.inf)
+    part = np.argpartition(sub, 1, axis=1)[:, :2]
+    rows = np.arange(n)
+    a, b = sub[rows, part[:, 0]], sub[rows, part[:, 1]]
+    swap = b < a
+    k1 = np.where(swap, part[:, 1], part[:, 0])
+    d1 = np.minimum(a, b)
+    d2 = np.maximum(a, b)
+    return d1, k1.astype(np.int64), d2
+
+
+def interchange(
+    C: FloatArray,
+    w: FloatArray,
+    open_mask: BoolArray,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    *,
+    deadline: float | None = None,
+    max_iter: int = 100_000,
+) -> tuple[BoolArray, int]:
+    """Best-improvement vertex substitution (Teitz-Bart) with Whitaker/Resende-Werneck
+    gain/loss/extra bookkeeping, evaluated for all (in, out) pairs at once in numpy.
+
+    Returns the locally optimal open mask and the number of swaps made.
+    """
+    open_mask = open_mask.copy()
+    swaps = 0
+    big = float(np.max(C)) * 4.0 + 1.0
+    cand = allowed & ~open_mask
+    while swaps < max_iter:
+        open_idx = np.flatnonzero(open_mask)
+        p = len(open_idx)
+        cand = allowed & ~open_mask
+        if not cand.any():
+            break
+        cand_idx = np.flatnonzero(cand)
+        d1, k1, d2 = _nearest_two(C, open_idx)
+        d2 = np.where(np.isinf(d2), big, d2)
+        Cc = C[:, cand_idx]
+        gain = w @ np.maximum(d1[:, None] - Cc, 0.0)  # (cand,)
+        loss = np.bincount(k1, weights=w * (d2 - d1), minlength=p)  # (p,)
+        E = np.maximum(d2[:, None] - np.maximum(Cc, d1[:, None]), 0.0)
+        E *= w[:, None]
+        onehot = sp.csr_matrix((np.ones(len(k1)), (k1, np.arange(len(k1)))), shape=(p, len(k1)))
+        extra = np.asarray(onehot @ E)  # (p, cand)
+        profit = gain[None, :] - loss[:, None] + extra
+        profit[fixed[open_idx], :] = -np.inf
+        f, u = np.unravel_index(int(np.argmax(profit)), profit.shape)
+        best = profit[f, u]
+        cur = float(w @ d1)
+        if not (best > 1e-9 * max(cur, 1.0)):
+            break
+        open_mask[open_idx[f]] = False
+        open_mask[cand_idx[u]] = True
+        swaps += 1
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+    return open_mask, swaps
+
+
+def heuristic(
+    C: FloatArray,
+    w: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    *,
+    starts: int = 1,
+    seed: int = 0,
+    deadline: float | None = None,
+) -> tuple[BoolArray, float]:
+    """Greedy + interchange, then ``starts - 1`` random restarts (each followed by
+    interchange); returns the best open mask and its objective."""
+    best = interchange(C, w, greedy(C, w, p, allowed, fixed), allowed, fixed, deadline=deadline)[0]
+    best_obj = objective_of(C, w, best)
+    rng = np.random.default_rng(seed)
+    free = np.flatnonzero(allowed & ~fixed)
+    for _ in range(max(starts - 1, 0)):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        s = fixed.copy()
+        s[rng.choice(free, size=p - int(fixed.sum()), replace=False)] = True
+        s = interchange(C, w, s, allowed, fixed, deadline=deadline)[0]
+        obj = objective_of(C, w, s)
+        if obj < best_obj - 1e-12:
+            best, best_obj = s, obj
+    return best, best_obj
+
+
+@dataclass(frozen=True, eq=False)
+class LagrangeOutcome:
+    """Best Lagrangian bound, its multipliers and reduced site costs."""
+
+    bound: float
+    lam: FloatArray
+    rho: FloatArray
+    iterations: int
+    best_open: BoolArray | None
+    best_obj: float
+
+
+def _lagrange_value(
+    WCt: FloatArray,
+    lam: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    buf: FloatArray,
+) -> tuple[float, FloatArray, BoolArray]:
+    np.subtract(WCt, lam[None, :], out=buf)
+    np.minimum(buf, 0.0, out=buf)
+    rho = buf.sum(axis=1)
+    y = fixed.copy()
+    k = p - int(fixed.sum())
+    if k > 0:
+        free = np.flatnonzero(allowed & ~fixed)
+        pick = free[np.argpartition(rho[free], k - 1)[:k]] if k < len(free) else free
+        y[pick] = True
+    return float(lam.sum() + rho[y].sum()), rho, y
+
+
+def lagrangian_bound(
+    C: FloatArray,
+    w: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    upper: float,
+    *,
+    max_iter: int = 600,
+    deadline: float | None = None,
+    tol: float = 1e-7,
+) -> LagrangeOutcome:
+    """Subgradient optimisation of the Lagrangian relaxation of the assignment constraints
+    (Beasley 1993): ``L(λ) = Σλ_i + min_{|y|=p} Σ_j y_j Σ_i min(0, w_i c_ij − λ_i)``.
+
+    Each iteration also evaluates the primal solution ``y`` (a free upper bound).
+    """
+    WC = w[:, None] * C
+    WCt = np.ascontiguousarray(WC.T)
+    buf = np.empty_like(WCt)
+    Ca = np.where(allowed[None, :], WC, np.inf)
+    # start: each demand's weighted second-smallest allowed cost (a common choice)
+    part = np.partition(Ca, min(1, Ca.shape[1] - 1), axis=1)
+    lam = part[:, min(1, Ca.shape[1] - 1)].copy()
+    lam[~np.isfinite(lam)] = part[~np.isfinite(lam), 0]
+    best_b, best_lam, best_rho = -np.inf, lam.copy(), np.zeros(C.shape[1])
+    best_open: BoolArray | None = None
+    best_obj = upper
+    theta = 2.0
+    stall = 0
+    it = 0
+    for it in range(1, max_iter + 1):
+        val, rho, y = _lagrange_value(WCt, lam, p, allowed, fixed, buf)
+        if val > best_b + 1e-12 * max(abs(val), 1.0):
+            best_b, best_lam, best_rho = val, lam.copy(), rho
+            stall = 0
+        else:
+            stall += 1
+            if stall >= 30:
+                theta /= 2.0
+                stall = 0
+        if it % 10 == 1:
+            obj = objective_of(C, w, y)
+            if obj < best_obj:
+                best_obj, best_open = obj, y.copy()
+        if best_obj - best_b <= tol * max(abs(best_obj), 1.0) or theta < 1e-3:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        g = 1.0 - (WCt[y] < lam[None, :]).sum(axis=0)
+        norm = float(g @ g)
+        if norm == 0.0:
+            break
+        lam = np.maximum(lam + theta * (best_obj - val) / norm * g, 0.0)
+    return LagrangeOutcome(best_b, best_lam, best_rho, it, best_open, best_obj)
+
+
+def fix_by_reduced_cost(
+    lag: LagrangeOutcome, p: int, allowed: BoolArray, fixed: BoolArray, upper: float
+) -> tuple[BoolArray, BoolArray]:
+    """Lagrangian variable fixing: close site ``j`` if forcing it open pushes the bound
+    above ``upper``; force it open if closing it does.  Returns (closed, forced_open).
+    Any solution better than ``upper`` respects both."""
+    rho = lag.rho
+    free = np.flatnonzero(allowed & ~fixed)
+    k = p - int(fixed.sum())
+    closed = ~allowed
+    forced = fixed.copy()
+    if k <= 0 or k >= len(free):
+        return closed, forced
+    order = free[np.argsort(rho[free], kind="stable")]
+    rho_k = rho[order[k - 1]]  # largest chosen
+    rho_k1 = rho[order[k]]  # smallest not chosen
+    chosen = np.zeros_like(allowed)
+    chosen[order[:k]] = True
+    base = lag.bound
+    eps = 1e-9 * max(abs(upper), 1.0)
+    out = np.flatnonzero(allowed & ~fixed & ~chosen)
+    closed = closed.copy()
+    closed[out[base + rho[out] - rho_k > upper + eps]] = True
+    inn = np.flatnonzero(chosen)
+    forced[inn[base + rho_k1 - rho[inn] > upper + eps]] = True
+    return closed, forced
+
+
+def radius_mip(
+    C: FloatArray,
+    w: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    forced: BoolArray,
+    *,
+    time_limit: float | None,
+    start: BoolArray | None,
+    reachable: NDArray[np.bool_] | None = None,
+) -> tuple[MipOutcome, NDArray[np.int64], int, int]:
+    """Solve the p-median with the radius formulation of Elloumi (2010) / García, Labbé and
+    Marín (2011), chained so that each row holds only the sites at one distance level.
+
+    For demand ``i`` with distinct allowed costs ``D¹ < … < Dᴷ`` (capped at the nearest
+    forced-open site), ``zᵏ`` = 1 iff no open site lies within ``Dᵏ``::
+
+        min Σ_i w_i (D¹ + Σ_k (Dᵏ⁺¹ − Dᵏ) zᵏ)
+        z¹ + Σ_{c_ij = D¹} y_j ≥ 1
+        zᵏ − zᵏ⁻¹ + Σ_{c_ij = Dᵏ} y_j ≥ 0          (k = 2 … K, z^K ≡ 0)
+        Σ_j y_j = p,  y binary,  z ≥ 0
+
+    Returns (HiGHS outcome, column index of each y variable, rows, nonzeros).
+    """
+    cols = np.flatnonzero(allowed)
+    m2 = len(cols)
+    Csub = C[:, cols]
+    reach = np.isfinite(Csub) if reachable is None else reachable[:, cols]
+    forced_sub = forced[cols]
+    cap = Csub[:, forced_sub].min(axis=1) if forced_sub.any() else np.full(C.shape[0], np.inf)
+    # at most m2 - p allowed sites stay closed, so one of the (m2 - p + 1) nearest is open
+    kth = m2 - p
+    if 0 <= kth < m2:
+        Cr = np.where(reach, Csub, np.inf)
+        cap = np.minimum(cap, np.partition(Cr, kth, axis=1)[:, kth])
+    rows_i: list[NDArray[np.int64]] = []
+    rows_j: list[NDArray[np.int64]] = []
+    vals: list[FloatArray] = []
+    z_cost: list[float] = []
+    row_lo: list[float] = []
+    offset = 0.0
+    r = 0
+    nz = 0  # z counter
+    for i in range(C.shape[0]):
+        if w[i] <= 0:
+            continue
+        ok = reach[i] & (Csub[i] <= cap[i])
+        js = np.flatnonzero(ok)
+        ds = Csub[i, js]
+        levels, lev_of = np.unique(ds, return_inverse=True)
+        K = len(levels)
+        offset += w[i] * levels[0]
+        # y entries: row r + level
+        rows_i.append(r + lev_of.astype(np.int64))
+        rows_j.append(js.astype(np.int64))
+        vals.append(np.ones(len(js)))
+        if K > 1:
+            zc = w[i] * np.diff(levels)
+            zidx = m2 + nz + np.arange(K - 1)
+            # z^k appears +1 in row k (0-based k = 0..K-2) and -1 in row k+1
+            rows_i.append(r + np.arange(K - 1))
+            rows_j.append(zidx)
+            vals.append(np.ones(K - 1))
+            rows_i.append(r + 1 + np.arange(K - 1))
+            rows_j.append(zidx)
+            vals.append(-np.ones(K - 1))
+            z_cost.extend(zc.tolist())
+            nz += K - 1
+        row_lo.append(1.0)
+        row_lo.extend([0.0] * (K - 1))
+        r += K
+    ncol = m2 + nz
+    # cardinality row
+    rows_i.append(np.full(m2, r, dtype=np.int64))
+    rows_j.append(np.arange(m2, dtype=np.int64))
+    vals.append(np.ones(m2))
+    A = sp.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(rows_j))),
+        shape=(r + 1, ncol),
+    )
+    lo = np.array([*row_lo, float(p)])
+    hi = np.array([np.inf] * r + [float(p)])
+    cost = np.concatenate([np.zeros(m2), np.asarray(z_cost)])
+    col_lo = np.zeros(ncol)
+    col_lo[:m2] = forced_sub.astype(float)
+    col_hi = np.concatenate([np.ones(m2), np.full(nz, np.inf)])
+    integer = np.zeros(ncol, dtype=bool)
+    integer[:m2] = True
+    x0 = None
+    if start is not None:
+        y0 = start[cols].astype(float)
+        # z at the start point: z^k = 1 iff nearest open beyond level k
+        x0 = np.concatenate([y0, np.zeros(nz)])
+        zpos = m2
+        for i in range(C.shape[0]):
+            if w[i] <= 0:
+                continue
+            ok = reach[i] & (Csub[i] <= cap[i])
+            ds = Csub[i, ok]
+            levels = np.unique(ds)
+            K = len(levels)
+            if K > 1:
+                d_open = Csub[i, ok & (y0 > 0.5)]
+                dmin = d_open.min() if d_open.size else levels[-1]
+                x0[zpos : zpos + K - 1] = (levels[:-1] < dmin).astype(float)
+                zpos += K - 1
+    out = solve_mip(
+        cost, A, lo, hi, col_lo, col_hi, integer, time_limit=time_limit, start=x0, offset=offset
+    )
+    return out, cols.astype(np.int64), r + 1, int(A.nnz)
