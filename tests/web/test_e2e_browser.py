@@ -127,7 +127,7 @@ def test_overview_figures_come_from_the_api(server, page, ks):
     page.goto(f"{server}/?lang=en")
     page.wait_for_function("document.getElementById('map').dataset.features > 0", timeout=60_000)
     n_points = int(page.locator("#map").get_attribute("data-features"))
-    assert n_points == len(ks.service_points)
+    assert n_points == len(ks.service_points_in(None))
     year = ks.total_years[-1]
     shown = int(re.sub(r"\D", "", page.locator("#fig-population").inner_text()))
     assert shown == int(ks.population_total(year).sum())

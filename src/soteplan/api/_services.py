@@ -89,7 +89,7 @@ class Services:
         r = self.region
         year = self.latest_year()
         pop = r.population_total(year)
-        sp = r.service_points
+        sp = r.service_points_in(None)  # the points operating now
         return {
             "id": r.id,
             "name": {"fi": r.name_fi, "sv": r.name_sv, "en": r.name_en},
