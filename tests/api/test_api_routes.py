@@ -120,11 +120,11 @@ def test_access_coverage_unknown_service(client, canonical_error):
 def test_what_if_closing_a_station_lowers_coverage(client):
     body = {"service": "health_station", "close": ["hs-077-hankasalmi"]}
     d = client.post(f"{R}/access/what-if", json=body).json()
-    hk = [
+    hk = next(
         r
         for r in d["delta"]
         if r["area"] == "077" and r["band"] == "all" and r["measure"] == "coverage.share_15"
-    ][0]
+    )
     assert hk["after"] < hk["before"]
     assert d["meta"]["losers_population"] > 0
     assert all(r["change_min"] > 0 for r in d["losers"])
@@ -260,3 +260,32 @@ def test_job_progress_and_result(app, client):
 def test_health_lists_engines(client):
     d = client.get("/api/v1/health").json()
     assert d["ok"] is True and d["engines"]["region"] is True
+
+
+def test_scenario_validate_run_list_get(client, canonical_error, monkeypatch, tmp_path, app):
+    monkeypatch.setenv("SOTEPLAN_API_TOKEN", "tok")
+    app.state.store_url = f"sqlite:///{tmp_path / 'runs.db'}"
+    doc = {"name": "api-test", "base_year": 2020, "target_year": 2030}
+    ok = client.post("/api/v1/scenarios/validate", json={"scenario": doc})
+    if ok.status_code == 501:
+        pytest.skip("scenario engine not installed")
+    assert ok.json()["ok"] is True
+    bad = client.post("/api/v1/scenarios/validate", json={"scenario": {**doc, "nonsense": 1}})
+    canonical_error(bad, 422)
+    r = client.post(
+        "/api/v1/scenarios", json={"scenario": doc}, headers={"Authorization": "Bearer tok"}
+    )
+    assert r.status_code == 202, r.text
+    job = r.json()["job"]["id"]
+    for _ in range(600):
+        st = client.get(f"/api/v1/jobs/{job}").json()
+        if st["state"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert st["state"] == "done", st
+    res = client.get(f"/api/v1/jobs/{job}/result").json()["result"]
+    runs = client.get("/api/v1/scenarios").json()
+    assert any(x["id"] == res["id"] for x in runs)
+    one = client.get(f"/api/v1/scenarios/{res['id']}").json()
+    assert one["name"] == "api-test" and one["tables"]
+    canonical_error(client.get("/api/v1/scenarios/no-such-run"), 404)

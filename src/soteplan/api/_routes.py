@@ -22,7 +22,7 @@ from soteplan.api._cache import ResponseCache, key_of
 from soteplan.api._errors import ApiError, status_of
 from soteplan.api._jobs import JobManager
 from soteplan.api._security import require_token
-from soteplan.api._serialise import jsonable
+from soteplan.api._serialise import jsonable, records
 from soteplan.api._services import Services, engine
 
 __all__ = ["router"]
@@ -376,56 +376,44 @@ def scenario_validate(body: ScenarioRequest) -> dict[str, Any]:
     return {"ok": True, "scenario": jsonable(sc)}
 
 
-@router.get("/scenarios", tags=["scenarios"], summary="Stored scenarios", responses=ERRORS)
-def scenario_list(request: Request) -> list[dict[str, Any]]:
-    store = _store(request)
-    return [jsonable(x) for x in store.list()]
+@router.get("/scenarios", tags=["scenarios"], summary="Stored scenario runs", responses=ERRORS)
+def scenario_list(request: Request) -> Any:
+    return jsonable(_store(request).list_runs())
 
 
 def _store(request: Request) -> Any:
     st = engine("store", "Store")
-    url = request.app.state.store_url
-    return st.Store(url)
+    return st.Store(request.app.state.store_url)
+
+
+def _run_summary(rec: Any) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "name": rec.name,
+        "summary": jsonable(getattr(rec, "summary", None)),
+        "meta": jsonable(getattr(rec, "meta", None)),
+        "tables": {k: records(v.head(500)) for k, v in rec.tables.items()},
+    }
 
 
 @router.post(
     "/scenarios",
     tags=["scenarios"],
-    status_code=201,
-    summary="Create (store) a scenario",
+    status_code=202,
+    summary="Validate, run (background job with progress) and store a scenario",
     dependencies=[Depends(require_token)],
     responses=ERRORS,
 )
-def scenario_create(body: ScenarioRequest, request: Request) -> dict[str, Any]:
+def scenario_run(body: ScenarioRequest, request: Request) -> dict[str, Any]:
     mod = _scenario_engine()
     sc = mod.Scenario.model_validate(body.scenario)
-    key = _store(request).save(sc)
-    return {"ok": True, "id": jsonable(key), "scenario": jsonable(sc)}
-
-
-@router.get(
-    "/scenarios/{scenario_id}", tags=["scenarios"], summary="One stored scenario", responses=ERRORS
-)
-def scenario_get(scenario_id: str, request: Request) -> Any:
-    return jsonable(_store(request).load(scenario_id))
-
-
-@router.post(
-    "/scenarios/{scenario_id}/run",
-    tags=["scenarios"],
-    status_code=202,
-    summary="Run a stored scenario as a background job",
-    dependencies=[Depends(require_token)],
-    responses=ERRORS,
-)
-def scenario_run(scenario_id: str, request: Request) -> dict[str, Any]:
-    mod = _scenario_engine()
     store = _store(request)
-    sc = store.load(scenario_id)
     region = request.app.state.services.region
 
     def work(progress: Callable[[int, int], None]) -> Any:
-        return jsonable(mod.run(sc, region=region, progress=progress))
+        res = mod.run(sc, region=region, progress=progress)
+        run_id = store.save(res.to_record())
+        return {"id": run_id, "summary": jsonable(res.summary), "meta": jsonable(res.meta)}
 
     job = jobs(request).submit("scenario", work, status_of)
     return {
@@ -439,13 +427,34 @@ def scenario_run(scenario_id: str, request: Request) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "/scenarios/compare", tags=["scenarios"], summary="Compare scenario results", responses=ERRORS
+@router.get(
+    "/scenarios/{run_id}",
+    tags=["scenarios"],
+    summary="One stored run with its tables",
+    responses=ERRORS,
 )
-def scenario_compare(body: CompareRequest, request: Request) -> Any:
+def scenario_get(run_id: str, request: Request) -> JSONResponse:
+    store = _store(request)
+    return cached(
+        request, "scenario_run", [store.resolve(run_id)], lambda: _run_summary(store.load(run_id))
+    )
+
+
+@router.post(
+    "/scenarios/compare",
+    tags=["scenarios"],
+    summary="Compare two stored runs (B - A)",
+    responses=ERRORS,
+)
+def scenario_compare(body: CompareRequest, request: Request) -> JSONResponse:
     mod = engine("scenario", "compare")
     store = _store(request)
-    return jsonable(mod.compare([store.load(i) for i in body.models]))
+    a, b = (store.resolve(x) for x in body.models)
+
+    def compute() -> Any:
+        return jsonable(mod.compare(store.load(a), store.load(b)))
+
+    return cached(request, "scenario_compare", [a, b], compute)
 
 
 # ------------------------------------------------------------------------ jobs

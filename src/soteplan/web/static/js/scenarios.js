@@ -19,8 +19,7 @@ async function validate() {
 
 async function saveRun(ev) {
   ev.preventDefault();
-  const created = await api("/scenarios", { method: "POST", headers: auth(), body: JSON.stringify({ scenario: doc() }) });
-  const started = await api(`/scenarios/${encodeURIComponent(created.id)}/run`, { method: "POST", headers: auth() });
+  const started = await api("/scenarios", { method: "POST", headers: auth(), body: JSON.stringify({ scenario: doc() }) });
   const bar = document.getElementById("sc-progress");
   const events = new EventSource(started.links.events);
   events.addEventListener("progress", (e) => { const s = JSON.parse(e.data); if (s.total) { bar.max = s.total; bar.value = s.done; } status(`${t("sc.progress")}: ${s.state}`); });
@@ -50,4 +49,5 @@ async function list() {
 
 document.getElementById("sc-validate").addEventListener("click", () => validate().catch(showError));
 document.getElementById("sc-form").addEventListener("submit", (e) => saveRun(e).catch(showError));
+document.getElementById("sc-doc").value = JSON.stringify({ name: "baseline", base_year: 2020, target_year: 2040 }, null, 2);
 list().then(() => { document.body.dataset.ready = "1"; });
