@@ -109,7 +109,8 @@ def test_project_calibrated_follows_official_total() -> None:
 
 
 def test_charts_written(tmp_path: Path) -> None:
-    out = run("charts", "--out", str(tmp_path))
+    res = runner.invoke(app, ["demography", "charts", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == [
         "dependency_ratio_2009_2030.png",
@@ -119,7 +120,13 @@ def test_charts_written(tmp_path: Path) -> None:
     ]
     svg = (tmp_path / "dependency_ratio_2009_2030.svg").read_text(encoding="utf-8")
     assert "Sotkanet" in svg and "Statistics Finland" in svg
-    assert "wrote" in out
+    assert "wrote" in res.output
+
+
+def test_summary_with_charts_keeps_json_clean(tmp_path: Path) -> None:
+    out = run("--format", "json", "--charts", str(tmp_path / "c"))
+    assert json.loads(out)["meta"]["year"] == 2020
+    assert len(list((tmp_path / "c").glob("*.png"))) == 2
 
 
 def test_validate_prints_error_tables() -> None:

@@ -8,7 +8,13 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from soteplan.cli._common import OutputFormat, console, ensure_dir, print_frame, progress_bar
+from soteplan.cli._common import (
+    OutputFormat,
+    ensure_dir,
+    err_console,
+    print_frame,
+    progress_bar,
+)
 from soteplan.demography import (
     compare_with_observed,
     compare_with_official,
@@ -102,6 +108,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         fmt: FormatOpt = OutputFormat.table,
         region: RegionOpt = "keski-suomi",
+        charts_dir: Annotated[
+            Path | None,
+            typer.Option(
+                "--charts", help="Also write the two charts (PNG + SVG) to this directory."
+            ),
+        ] = None,
     ) -> None:
         """Demography summary: population, 0-14, 15-64, 65+, 75+, dependency and old-age ratio."""
         if ctx.invoked_subcommand is not None:
@@ -111,12 +123,16 @@ def register(app: typer.Typer) -> None:
         if fmt is OutputFormat.table:
             table = _for_table(table)
             meta["note"] += "; " + _RATIO_NOTE
+            if "name" in table.columns:
+                table.index.name = "code"
         print_frame(
             table,
             fmt,
             title=f"{r.name_fi} demography summary, 31.12.{meta['year']} ({meta['grouping']})",
             meta=meta,
         )
+        if charts_dir is not None:
+            _write_charts(r, charts_dir, None)
 
     @grp.command("project")
     def project_cmd(
@@ -249,14 +265,19 @@ def register(app: typer.Typer) -> None:
         if own:
             with progress_bar("Projecting", total=10) as advance:
                 projected = project_region(r, to_year=2030, progress=advance).population
-        written = []
-        with progress_bar("Charts", total=2) as advance:
-            written += _dependency_chart(r, d, projected)
-            advance(1)
-            written += _working_age_chart(r, d)
-            advance(2)
-        for p in written:
-            console.print(f"wrote {p}")
+        _write_charts(r, d, projected)
+
+
+def _write_charts(r: Region, out: Path, projected: pd.DataFrame | None) -> None:
+    d = ensure_dir(out)
+    written = []
+    with progress_bar("Charts", total=2) as advance:
+        written += _dependency_chart(r, d, projected)
+        advance(1)
+        written += _working_age_chart(r, d)
+        advance(2)
+    for p in written:
+        err_console.print(f"wrote {p}")
 
 
 def _markdown(df: pd.DataFrame, *, index_name: str, sign: bool = True) -> str:

@@ -75,7 +75,8 @@ def _all_rates() -> Rates:
                 "survival from national 5-year cohort-change ratios (national net "
                 "migration ignored) with a Gompertz fit at ages 49-79 and assumed floors "
                 "below 40; mortality decline = trend 2004-14 vs 2009-19 continued; "
-                "net migration = residual of 2018->2019->2020 cohorts, constant "
+                "net migration: age pattern = residual of 2018->2019->2020 cohorts, "
+                "level = 2010-2020 change minus natural increase, constant "
                 "counts; fertility = assumed gamma age pattern scaled to observed "
                 "0-year-olds, shrunk towards the regional level"
             ),
