@@ -358,32 +358,32 @@ class Services:
     def locate(
         self, service: str, year: int | None, model: str, p: int, threshold: float
     ) -> dict[str, Any]:
-        """Choose ``p`` of the existing sites by p-median or maximal covering."""
-        loc = engine("locate", "PMedian")
-        net = engine("network", "travel_times", "points_xy")
-        with self._lock:
-            graph, origins = self._access_inputs
-        fac = self._facilities(service, year)
-        fxy, fid = net.points_xy(fac, name="service points")
-        tt = net.travel_times(graph, origins.xy, fxy, origin_ids=origins.ids, destination_ids=fid)
-        weights = origins.population["all"]
+        """Choose ``p`` of the existing sites by p-median or maximal covering (MCLP)."""
+        loc = engine("locate", "PMedian", "MaxCover", "region_location_input")
+        inp = loc.region_location_input(self.region, service, year=year)
+        cand = inp.candidates
+        kw = {"demand_ids": list(inp.demand_ids), "site_ids": list(cand.index.astype(str))}
+        w = inp.weights("all")
         if model == "p-median":
-            res = loc.PMedian.from_travel_times(tt, weights, p=p).solve()
+            res = loc.PMedian.from_cost_matrix(inp.minutes, w, p=p, **kw).solve()
         else:
-            mc = engine("locate", "MaxCover").MaxCover
-            res = mc.from_travel_times(tt, weights, p=p, threshold=threshold).solve()
-        chosen = [str(s) for s in res.site_ids] if hasattr(res, "site_ids") else []
+            res = loc.MaxCover.from_cost_matrix(inp.minutes, w, p=p, radius=threshold, **kw).solve()
+        fac = gpd.GeoDataFrame(
+            cand[["name"]], geometry=gpd.points_from_xy(cand["x"], cand["y"]), crs="EPSG:3067"
+        )
+        fac.index = pd.Index(cand.index.astype(str), name="id")
         return {
             "model": model,
             "p": p,
             "service": service,
             "threshold_min": threshold,
             "objective": jsonable(res.objective),
-            "status": jsonable(res.status),
-            "sites": chosen,
+            "status": jsonable(res.status.value),
+            "gap": jsonable(res.gap),
+            "sites": [str(x) for x in res.site_ids],
             "sites_table": records(res.sites_frame()),
-            "facilities": geojson(fac[["name", fac.geometry.name]]),
-            "meta": jsonable(getattr(res, "meta", {})),
+            "facilities": geojson(fac),
+            "meta": jsonable({**inp.meta, **res.meta}),
         }
 
     # --------------------------------------------------------------- organise
