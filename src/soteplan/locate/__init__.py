@@ -20,10 +20,12 @@ from soteplan.locate._readers import (
     read_orlib_pmed,
     write_orlib_pmed,
 )
+from soteplan.locate._region import LocationInput, region_location_input
 
 __all__ = [
     "CapacitatedPMedian",
     "LocateResult",
+    "LocationInput",
     "MaxCover",
     "Method",
     "OrlibInstance",
@@ -35,5 +37,6 @@ __all__ = [
     "parse_orlib_pmed",
     "read_cost_csv",
     "read_orlib_pmed",
+    "region_location_input",
     "write_orlib_pmed",
 ]
