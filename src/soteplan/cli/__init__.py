@@ -31,6 +31,7 @@ def _register() -> None:
 
     _access.register(app)
     _demography.register(app)
+    __import__("soteplan.cli.locate", fromlist=["register"]).register(app)
     __import__("soteplan.cli.organise", fromlist=["register"]).register(app)
     _region.register(app)
     _scenario.register(app)
