@@ -14,8 +14,8 @@ async function drawPyramid() {
   pyramidChart.setOption({
     animation: false,
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => num(Math.abs(v)) },
-    legend: { data: [t("demo.men"), t("demo.women")] },
-    grid: { left: 60, right: 20, top: 30, bottom: 30 },
+    legend: { top: 0, data: [t("demo.men"), t("demo.women")] },
+    grid: { left: 60, right: 20, top: 40, bottom: 30 },
     xAxis: { type: "value", axisLabel: { formatter: (v) => num(Math.abs(v)) } },
     yAxis: { type: "category", data: d.groups },
     series: [
@@ -33,8 +33,8 @@ async function drawWai() {
   waiChart.setOption({
     animation: false,
     tooltip: { trigger: "axis", valueFormatter: (v) => num(v, 1) },
-    legend: { data: [t("demo.observed"), t("demo.projected")] },
-    grid: { left: 50, right: 20, top: 30, bottom: 30 },
+    legend: { top: 0, right: 10, data: [t("demo.observed"), t("demo.projected")] },
+    grid: { left: 50, right: 20, top: 50, bottom: 30 },
     xAxis: { type: "value", min: "dataMin", max: "dataMax", axisLabel: { formatter: (v) => String(v) } },
     yAxis: { type: "value", name: t("demo.index_base", { year: d.base_year }), scale: true },
     series: [
