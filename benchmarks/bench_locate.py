@@ -1,0 +1,271 @@
+"""Location-allocation benchmark: soteplan.locate vs PySAL spopt (PuLP + CBC).
+
+Run from the repository root::
+
+    .venv/bin/python -m benchmarks.bench_locate --quick        # a few minutes
+    .venv/bin/python -m benchmarks.bench_locate                 # full grid (long)
+
+Instances: random Euclidean (uniform in 100 × 100 km, integer weights 1–99) and
+OR-Library-format p-median instances generated here (random geometric graphs with integer
+edge costs, written in Beasley's format and read back by
+:func:`soteplan.locate.read_orlib_pmed`).  spopt gets a time limit; runs that do not finish
+inside it are recorded as such (spopt/PuLP reports a time-limited CBC run as "Optimal",
+so we compare its objective with our proven optimum instead of trusting its status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from soteplan.locate import MaxCover, PMedian, read_orlib_pmed, write_orlib_pmed
+
+
+def euclid_instance(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random Euclidean instance: cost (n × m, km) and integer weights 1..99."""
+    rng = np.random.default_rng(seed)
+    d = rng.uniform(0, 100, (n, 2))
+    s = rng.uniform(0, 100, (m, 2))
+    cost = np.hypot(d[:, None, 0] - s[None, :, 0], d[:, None, 1] - s[None, :, 1])
+    return cost, rng.integers(1, 100, n).astype(float)
+
+
+def orlib_edges(n: int, seed: int, k: int = 4) -> np.ndarray:
+    """A connected random geometric graph: each node joined to its k nearest neighbours and
+    to the previous node in a random order (spanning path), integer costs 1..100, plus a few
+    duplicate edges with new costs (the later line wins, as in OR-Library)."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, (n, 2))
+    d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    edges: dict[tuple[int, int], int] = {}
+    nn = np.argsort(d, axis=1)[:, 1 : k + 1]
+    for i in range(n):
+        for j in nn[i]:
+            a, b = min(i, j), max(i, j)
+            edges[(a, b)] = max(1, round(d[a, b]))
+    order = rng.permutation(n)
+    for a, b in itertools.pairwise(order):
+        a, b = min(a, b), max(a, b)
+        edges.setdefault((a, b), max(1, round(d[a, b])))
+    rows = [(a + 1, b + 1, c) for (a, b), c in edges.items()]
+    dup = rng.choice(len(rows), size=max(1, len(rows) // 50), replace=False)
+    rows += [(rows[i][0], rows[i][1], int(rng.integers(1, 101))) for i in dup]
+    return np.array(rows, dtype=np.float64)
+
+
+def _spopt_worker(
+    kind: str, cost: np.ndarray, w: np.ndarray, p: int, radius: float, time_limit: float, q: Any
+) -> None:
+    import pulp
+    from spopt.locate import MCLP
+    from spopt.locate import PMedian as SPMedian
+
+    t0 = time.perf_counter()
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+    if kind == "pmedian":
+        model = SPMedian.from_cost_matrix(cost, w, p_facilities=p)
+    else:
+        model = MCLP.from_cost_matrix(cost, w, service_radius=radius, p_facilities=p)
+    built = time.perf_counter() - t0
+    model = model.solve(solver)
+    secs = time.perf_counter() - t0
+    sites = [j for j, v in enumerate(model.fac_vars) if v.value() and v.value() > 0.5]
+    if kind == "pmedian":
+        obj = float(w @ cost[:, sites].min(axis=1))
+    else:
+        obj = float(w @ (cost[:, sites] <= radius).any(axis=1))
+    q.put(
+        {
+            "seconds": secs,
+            "build": built,
+            "objective": obj,
+            "status": pulp.LpStatus[model.problem.status],
+        }
+    )
+
+
+def run_spopt(
+    kind: str, cost: np.ndarray, w: np.ndarray, p: int, radius: float, limit: float
+) -> dict[str, Any]:
+    """spopt in a subprocess, killed at 1.5 × limit + 30 s (CBC does not always obey)."""
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_spopt_worker, args=(kind, cost, w, p, radius, limit, q))
+    t0 = time.perf_counter()
+    proc.start()
+    proc.join(1.5 * limit + 30)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return {"seconds": time.perf_counter() - t0, "objective": float("nan"), "status": "killed"}
+    if q.empty():
+        return {"seconds": time.perf_counter() - t0, "objective": float("nan"), "status": "failed"}
+    res = q.get()
+    if res["seconds"] >= limit * 0.98:
+        res["status"] = "time limit"
+    return res
+
+
+def fmt_row(cells: list[Any]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small grid (minutes)")
+    ap.add_argument("--spopt-limit", type=float, default=None, help="spopt seconds per run")
+    ap.add_argument("--no-spopt", action="store_true")
+    args = ap.parse_args(argv)
+    limit = args.spopt_limit or (60.0 if args.quick else 300.0)
+    if args.quick:
+        grid = [(100, 50, 5), (1000, 100, 10), (1000, 100, 50), (2000, 200, 20), (10000, 500, 100)]
+        spopt_max_n = 2000
+        orlib = [(100, 5), (200, 10)]
+    else:
+        grid = [
+            (100, 50, 5),
+            (500, 50, 10),
+            (1000, 100, 10),
+            (1000, 100, 50),
+            (2000, 200, 20),
+            (5000, 300, 50),
+            (10000, 500, 20),
+            (10000, 500, 100),
+        ]
+        spopt_max_n = 5000
+        orlib = [(100, 5), (200, 10), (400, 20), (800, 40)]
+    print(
+        f"# bench_locate {'--quick' if args.quick else ''}  spopt limit {limit:g} s; "
+        f"python {sys.version.split()[0]}"
+    )
+    print(
+        fmt_row(
+            [
+                "instance",
+                "n × m",
+                "p",
+                "ours exact s",
+                "ours obj",
+                "gap %",
+                "status",
+                "heur s",
+                "heur vs opt %",
+                "spopt s",
+                "spopt obj",
+                "spopt status",
+                "same opt",
+                "speed-up",
+            ]
+        )
+    )
+    print(fmt_row(["---"] * 14))
+    insts: list[tuple[str, np.ndarray, np.ndarray, int]] = []
+    for n, m, p in grid:
+        c, w = euclid_instance(n, m, seed=n + m + p)
+        insts.append(("euclid", c, w, p))
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, p in orlib:
+            path = Path(tmp) / f"gen{n}.txt"
+            write_orlib_pmed(path, n, orlib_edges(n, seed=n), p)
+            oi = read_orlib_pmed(path)
+            insts.append((f"orlib-gen{n}", oi.cost, np.ones(oi.n), oi.p))
+    for name, c, w, p in insts:
+        n, m = c.shape
+        tl = 60.0
+        ex = PMedian.from_cost_matrix(c, w, p=p).solve("exact", time_limit=tl)
+        he = PMedian.from_cost_matrix(c, w, p=p).solve("heuristic")
+        hv = 100 * (he.objective - ex.objective) / ex.objective
+        if args.no_spopt or n > spopt_max_n:
+            sp = {"seconds": float("nan"), "objective": float("nan"), "status": "not run"}
+        else:
+            sp = run_spopt("pmedian", c, w, p, 0.0, limit)
+        same = (
+            "yes"
+            if abs(sp["objective"] - ex.objective) <= 1e-6 * ex.objective
+            else ("no" if np.isfinite(sp["objective"]) else "–")
+        )
+        speed = (
+            f"{sp['seconds'] / ex.seconds:.0f}×"
+            if sp["status"] == "Optimal"
+            else (
+                f"> {sp['seconds'] / ex.seconds:.0f}×"
+                if sp["status"] in ("killed", "time limit")
+                else "–"
+            )
+        )
+        print(
+            fmt_row(
+                [
+                    name,
+                    f"{n} × {m}",
+                    p,
+                    f"{ex.seconds:.2f}",
+                    f"{ex.objective:.1f}",
+                    f"{100 * ex.gap:.3f}",
+                    ex.status.value,
+                    f"{he.seconds:.3f}",
+                    f"{hv:.3f}",
+                    f"{sp['seconds']:.1f}",
+                    f"{sp['objective']:.1f}",
+                    sp["status"],
+                    same,
+                    speed,
+                ]
+            ),
+            flush=True,
+        )
+    # MCLP side by side (radius 10 km)
+    print()
+    print(
+        fmt_row(
+            [
+                "MCLP r=10",
+                "n × m",
+                "p",
+                "ours s",
+                "ours covered",
+                "status",
+                "spopt s",
+                "spopt covered",
+                "spopt status",
+            ]
+        )
+    )
+    print(fmt_row(["---"] * 9))
+    for n, m, p in grid[:4]:
+        c, w = euclid_instance(n, m, seed=n + m + p)
+        r = MaxCover.from_cost_matrix(c, w, p=p, radius=10.0).solve("exact", time_limit=60)
+        sp = (
+            run_spopt("mclp", c, w, p, 10.0, limit)
+            if not args.no_spopt
+            else {"seconds": float("nan"), "objective": float("nan"), "status": "not run"}
+        )
+        print(
+            fmt_row(
+                [
+                    "euclid",
+                    f"{n} × {m}",
+                    p,
+                    f"{r.seconds:.2f}",
+                    f"{r.objective:.0f}",
+                    r.status.value,
+                    f"{sp['seconds']:.1f}",
+                    f"{sp['objective']:.0f}",
+                    sp["status"],
+                ]
+            ),
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
