@@ -301,8 +301,15 @@ def _markdown(df: pd.DataFrame, *, index_name: str, sign: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _source_line(fig: Any, text: str) -> None:
+    """Source / attribution under a chart, wrapped to the figure width."""
+    import textwrap
+
+    fig.text(0.01, 0.005, textwrap.fill(text, 135), fontsize=7, color="#555555", va="bottom")
+
+
 def _save(fig: Any, d: Path, stem: str) -> list[Path]:
-    fig.tight_layout(rect=(0, 0.035, 1, 1))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     paths = [d / f"{stem}.png", d / f"{stem}.svg"]
     fig.savefig(paths[0], dpi=150)
     fig.savefig(paths[1])
@@ -342,17 +349,15 @@ def _dependency_chart(r: Region, d: Path, projected: pd.DataFrame | None) -> lis
             color="#4c5a8a",
             ls=":",
             lw=1,
-            label=f"{r.name_fi} {meta['then']}: {meta['region_then']:.1f}",
+            label=f"{r.name_fi} {meta['then']} (published): {meta['region_then']:.1f}",
         )
     ax.legend(loc="lower right")
     ax.grid(axis="x", alpha=0.3)
-    fig.text(
-        0.01,
-        0.005,
+    _source_line(
+        fig,
         f"Source: {meta['source_then']}; {meta['future']}: "
-        f"{meta['source_future']} (CC BY 4.0). Current municipal division.",
-        fontsize=7,
-        color="#555555",
+        f"{meta['source_future']}; Statistics Finland data (CC BY 4.0). "
+        "Current municipal division.",
     )
     paths = _save(fig, d, "dependency_ratio_2009_2030")
     plt.close(fig)
@@ -404,14 +409,11 @@ def _working_age_chart(r: Region, d: Path) -> list[Path]:
     )
     ax.legend(fontsize=8, loc="lower left")
     ax.grid(alpha=0.3)
-    fig.text(
-        0.01,
-        0.005,
+    _source_line(
+        fig,
         f"Source: Statistics Finland (CC BY 4.0): population aged 15–64 "
         f"{meta['base_year']}–{join} (solid); population projection 2019 (dashed), "
         f"chain-linked at {join}. Current municipal division.",
-        fontsize=7,
-        color="#555555",
     )
     paths = _save(fig, d, "working_age_2008_2030")
     plt.close(fig)
