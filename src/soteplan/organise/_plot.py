@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,7 +70,10 @@ def plot_models(
         ax.set_title(titles[p] if titles else model.name, fontsize=9)
         ax.set_axis_off()
         ax.set_aspect("equal")
-    attribution = "; ".join(region.attribution) if region.attribution else ""
-    fig.text(0.01, 0.01, f"★ area hub  ✚ central hospital  {attribution}", fontsize=7)
-    fig.tight_layout()
+    # boundaries and population are what the map shows: cite those sources
+    keep = [a for a in region.attribution if "MML" in a or "Statistics Finland" in a]
+    text = "★ area hub   ✚ central hospital   " + "; ".join(keep)
+    fig.text(0.01, 0.005, textwrap.fill(text, width=int(40 * panel_size * n / 4.5)), fontsize=6,
+             va="bottom")  # fmt: skip
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
