@@ -215,7 +215,10 @@ def test_write_endpoints_reject_missing_or_wrong_token(
         401,
     )
     canonical_error(
-        client.post("/api/v1/scenarios/x/run", headers={"Authorization": "Token s3cret"}), 401
+        client.post(
+            "/api/v1/scenarios", json={"scenario": {}}, headers={"Authorization": "Token s3cret"}
+        ),
+        401,
     )
 
 
@@ -289,3 +292,18 @@ def test_scenario_validate_run_list_get(client, canonical_error, monkeypatch, tm
     one = client.get(f"/api/v1/scenarios/{res['id']}").json()
     assert one["name"] == "api-test" and one["tables"]
     canonical_error(client.get("/api/v1/scenarios/no-such-run"), 404)
+
+
+def test_dependency_ratio_2009_is_the_published_value_labelled_as_such(client, ks):
+    d = client.get(f"{R}/demography/dependency-ratio", params=[("years", 2009)]).json()
+    if 2009 in ks.age_sex_years:
+        pytest.skip("2009 has population by age; computed, not published")
+    assert d["source"]["2009"].startswith("published")
+    pi = ks.table("published_indicators")
+    want = pi[
+        (pi["indicator"] == "dependency_ratio_sotkanet")
+        & (pi["year"] == 2009)
+        & (pi["municipality"] == "179")
+    ]["value"].iloc[0]
+    got = next(r for r in d["by_municipality"] if r["municipality"] == "179")
+    assert got["dependency_ratio"] == pytest.approx(float(want))

@@ -197,51 +197,118 @@ class Services:
             raise NotFoundError(f"no population by age for any of {list(years)}")
         return pd.concat(parts, ignore_index=True), source
 
+    def _published_dependency(self, years: Sequence[int]) -> pd.DataFrame:
+        """THL/Sotkanet published dependency ratios (same definition) for ``years``."""
+        r = self.region
+        if not r.has_table("published_indicators"):
+            return pd.DataFrame(columns=["municipality", "year", "dependency_ratio"])
+        pi = r.table("published_indicators")
+        pi = pi[
+            (pi["indicator"] == "dependency_ratio_sotkanet")
+            & pi["year"].isin(list(years))
+            & pi["municipality"].isin(r.municipality_codes())
+        ]
+        return pd.DataFrame(
+            {
+                "municipality": pi["municipality"].astype(str).to_numpy(),
+                "year": pi["year"].astype(int).to_numpy(),
+                "dependency_ratio": pd.to_numeric(pi["value"], errors="coerce").to_numpy(),
+            }
+        )
+
     def dependency_ratio(self, years: Sequence[int]) -> dict[str, Any]:
-        """Demographic dependency ratio by municipality for each available year."""
+        """Demographic dependency ratio by municipality for each requested year.
+
+        Computed by :func:`soteplan.demography.dependency_ratio` from population by
+        age (observed, else the official projection); for years without population
+        by age the published THL/Sotkanet value (indicator 761, same definition)
+        is shown and labelled as such.
+        """
         dem = engine("demography", "dependency_ratio")
-        pop, source = self._population_long(years)
-        s = dem.dependency_ratio(pop)
-        frame = s.reset_index()
-        frame.columns = ["municipality", "year", "dependency_ratio"][: len(frame.columns)]
-        region = dem.dependency_ratio(pop, groups=self.region.name_fi).reset_index()
-        region.columns = ["area", "year", "dependency_ratio"][: len(region.columns)]
+        r = self.region
+        try:
+            pop, source = self._population_long(years)
+        except NotFoundError:
+            pop, source = None, {}
+        frames = []
+        region_rows: list[dict[str, Any]] = []
+        if pop is not None:
+            frame = dem.dependency_ratio(pop).reset_index()
+            frame.columns = ["municipality", "year", "dependency_ratio"]
+            frames.append(frame)
+            reg = dem.dependency_ratio(pop, groups=r.name_fi).reset_index()
+            reg.columns = ["area", "year", "dependency_ratio"]
+            region_rows = records(reg)
+        rest = [y for y in years if y not in source]
+        published = self._published_dependency(rest)
+        for y in sorted(set(published["year"])):
+            source[int(y)] = "published thl-sotkanet-761"
+        frames.append(published)
+        if not any(len(f) for f in frames):
+            raise NotFoundError(f"no population by age or published ratio for {list(years)}")
+        frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
         missing = [y for y in years if y not in source]
         return {
             "by_municipality": records(frame),
-            "region": records(region),
+            "region": region_rows,
             "years": sorted(source),
             "missing_years": missing,
-            "source": {str(k): v for k, v in source.items()},
+            "source": {str(k): v for k, v in sorted(source.items())},
             "units": "dependants (0-14 and 65+) per 100 persons aged 15-64",
         }
 
     def working_age_index(self, base_year: int | None = None) -> dict[str, Any]:
-        """Working-age (15–64) index, base year = 100, observed and projected."""
-        dem = engine("demography", "working_age_index")
+        """Working-age (15–64) index of the region, base year = 100, observed then projected.
+
+        Observed 15–64 counts come from the ``working_age_population`` table, later
+        observed years from population by age, and years after the last observed
+        one from the official projection; the index is computed by
+        :func:`soteplan.demography.working_age_index` on the joined series.
+        """
+        dem = engine("demography", "working_age_index", "age_band_totals")
         r = self.region
+        codes = r.municipality_codes()
         wap = r.table("working_age_population")
-        base_year = base_year or int(wap["year"].min())
-        label = r.name_fi
-        obs = dem.working_age_index(wap, base_year=base_year, groups=label).reset_index()
-        obs.columns = ["area", "year", "index"]
-        out: dict[str, Any] = {
+        parts = [wap[wap["municipality"].isin(codes)][["municipality", "year", "population_15_64"]]]
+        kinds = {int(y): "observed" for y in parts[0]["year"].unique()}
+
+        def bands(long: pd.DataFrame) -> pd.DataFrame:
+            t = dem.age_band_totals(long[long["municipality"].isin(codes)]).reset_index()
+            return pd.DataFrame(
+                {
+                    "municipality": t.iloc[:, 0].astype(str).to_numpy(),
+                    "year": t["year"].astype(int).to_numpy(),
+                    "population_15_64": t["15-64"].to_numpy(),
+                }
+            )
+
+        extra = [y for y in r.age_sex_years if y not in kinds]
+        if extra:
+            parts.append(bands(self._population_long(extra)[0]))
+            kinds.update(dict.fromkeys(extra, "observed"))
+        name = next(iter(r.projections), None)
+        if name is not None:
+            p = r.projection(name)
+            later = sorted(int(y) for y in p["year"].unique() if int(y) > max(kinds))
+            if later:
+                parts.append(bands(p[p["year"].isin(later)]))
+                kinds.update(dict.fromkeys(later, f"projection {name}"))
+        series = pd.concat(parts, ignore_index=True)
+        base_year = base_year or min(kinds)
+        idx = dem.working_age_index(series, base_year=base_year, groups=r.name_fi).reset_index()
+        idx.columns = ["area", "year", "index"]
+        idx["source"] = [kinds[int(y)] for y in idx["year"]]
+        obs = idx[idx["source"] == "observed"]
+        proj = idx[idx["source"] != "observed"]
+        # the projected line starts at the last observed point so the chart joins up
+        proj = pd.concat([obs.tail(1), proj]) if len(proj) else proj
+        return {
             "base_year": base_year,
             "observed": records(obs),
+            "projected": records(proj),
+            "projection": name,
             "units": "index, base year = 100",
         }
-        if r.projections:
-            name = next(iter(r.projections))
-            p = r.projection(name)
-            first = int(p["year"].min())
-            proj = dem.working_age_index(p, base_year=first, groups=label).reset_index()
-            proj.columns = ["area", "year", "index"]
-            base_val = obs.loc[obs["year"] == first, "index"]
-            if len(base_val):
-                proj["index"] = proj["index"] * float(base_val.iloc[0]) / 100.0
-                out["projected"] = records(proj)
-                out["projection"] = name
-        return out
 
     def projection(
         self, name: str | None = None, municipality: str | None = None
