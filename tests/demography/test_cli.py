@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from soteplan.cli import app
+from soteplan.errors import NotFoundError
 from soteplan.region import load_region
 
 runner = CliRunner()
@@ -91,9 +92,13 @@ def test_groupings_subregion_region_and_model() -> None:
     assert same["rows"] == model["rows"]
 
 
-def test_unknown_model_is_an_error() -> None:
+def test_unknown_model_and_year_without_ages_are_clear_errors() -> None:
     res = runner.invoke(app, ["demography", "--group", "model", "--model", "nope"])
-    assert res.exit_code != 0
+    assert isinstance(res.exception, NotFoundError)
+    assert "county-2023" in str(res.exception)  # lists the available models
+    res = runner.invoke(app, ["demography", "--year", "2015"])
+    assert isinstance(res.exception, NotFoundError)
+    assert "2018, 2019, 2020" in str(res.exception)
 
 
 def test_project_calibrated_follows_official_total() -> None:

@@ -96,7 +96,7 @@ def test_working_age_index_from_precomputed_column() -> None:
     assert idx[("R", 2010)] == pytest.approx(100 * 1250 / 1200)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), factor=st.floats(0.01, 1000.0))
 def test_indicators_invariant_to_scaling(seed: int, factor: float) -> None:
     pop = synthetic(seed)

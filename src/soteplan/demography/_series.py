@@ -98,14 +98,14 @@ def working_age_by_subregion(
         values = index (base year = 100); and meta incl. the join year.
     """
     codes = region.municipality_codes()
-    sub = {c: region.subregions()[c] for c in codes}
-    groups = {**sub}
+    subregions = region.subregions()
+    groups: dict[str, str] = {c: subregions[c] for c in codes}
     wap = region.table("working_age_population")
     wap = wap[wap["municipality"].isin(codes)]
     join = int(wap["year"].max())
     obs = wap[(wap["year"] >= base_year) & (wap["year"] <= join)]
     series = []
-    for label, grp in (("subregion", groups), ("region", region.name_fi)):
+    for grp in (groups, region.name_fi):
         idx = working_age_index(obs, base_year=base_year, groups=grp).rename("index")
         series.append(idx)
         proj = region.projection(projection)
@@ -136,7 +136,6 @@ def working_age_by_subregion(
         future = w_link[w_link.index.get_level_values("year") > join]
         g = future.index.get_level_values("group")
         series.append((future / 100.0 * at_join.reindex(g).to_numpy()).rename("index"))
-        del label
     wide = pd.concat(series).reset_index().pivot(index="year", columns="group", values="index")
     meta = {
         "base_year": base_year,
