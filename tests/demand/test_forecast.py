@@ -225,3 +225,27 @@ def test_volume_scales_linearly_with_population(k):
     a = forecast_demand(region, years=[2019]).frame["volume"].to_numpy()
     b = forecast_demand(scaled, years=[2019]).frame["volume"].to_numpy()
     np.testing.assert_allclose(b, a * k, rtol=1e-9)
+
+
+def test_by_area_preserves_totals(region):
+    fc = forecast_demand(region, years=[2020, 2030])
+    areas = fc.by_area({"077": "south", "179": "south", "992": "north"})
+    assert set(areas.frame["municipality"]) == {"south", "north"}
+    np.testing.assert_allclose(areas.frame["cost_eur"].sum(), fc.frame["cost_eur"].sum())
+    cpr = areas.cost_per_resident().set_index(["municipality", "year"])
+    assert cpr.loc[("north", 2020), "cost_eur_per_resident"] > 0
+    with pytest.raises(ParameterError, match="992"):
+        fc.by_area({"077": "a", "179": "a"})
+
+
+def test_edited_rates_file_changes_demand(tmp_path, region):
+    r = ServiceRates.default()
+    rates = r.rates.copy()
+    rates.loc[(rates["service"] == "home_care") & (rates["age_from"] == 75), "rate"] = 0.314
+    rates.to_csv(tmp_path / "rates.csv", index=False)
+    r.services.reset_index().to_csv(tmp_path / "services.csv", index=False)
+    edited = ServiceRates.from_files(tmp_path / "rates.csv", tmp_path / "services.csv")
+    a = forecast_demand(region, rates=r, years=[2020]).totals("service")["volume"]
+    b = forecast_demand(region, rates=edited, years=[2020]).totals("service")["volume"]
+    assert b["home_care"] > 1.5 * a["home_care"]
+    assert b["primary_care"] == pytest.approx(a["primary_care"])

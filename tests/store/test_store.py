@@ -114,11 +114,9 @@ _CHILD = textwrap.dedent(
 )
 
 
-def test_sigkill_mid_write_leaves_store_consistent(tmp_path):
-    path = tmp_path / "k.sqlite"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, text=True
-    )
+def _kill_mid_write(url: str) -> None:
+    """Start a writer, SIGKILL it inside its transaction, check the store."""
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, url], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -132,15 +130,20 @@ def test_sigkill_mid_write_leaves_store_consistent(tmp_path):
         if proc.stdout is not None:
             proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
-    con = sqlite3.connect(path)
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    con.close()
-    with Store(path) as store:
+    with Store(url) as store:
         runs = store.list_runs()
         assert list(runs["name"]) == ["complete"]
         assert len(store.load("complete").tables["t"]) == 200_000
         store.save(_record("after"))  # still writable
         assert set(store.list_runs()["name"]) == {"complete", "after"}
+
+
+def test_sigkill_mid_write_leaves_store_consistent(tmp_path):
+    path = tmp_path / "k.sqlite"
+    _kill_mid_write(str(path))
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
 
 
 @pytest.fixture
@@ -168,6 +171,11 @@ def test_postgres_roundtrip(pg_url):
     with Store(pg_url) as store:
         assert store.revision() == "0001"
         _roundtrip(store)
+
+
+@pytest.mark.postgres
+def test_postgres_sigkill_mid_write(pg_url):
+    _kill_mid_write(pg_url)
 
 
 @pytest.mark.postgres

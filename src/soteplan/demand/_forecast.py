@@ -56,6 +56,33 @@ class DemandForecast:
         cols = ["volume", "in_person", "remote", "trips", "cost_eur"]
         return self.frame.groupby(by)[cols].sum(min_count=1)
 
+    def by_area(self, mapping: dict[str, str]) -> DemandForecast:
+        """Aggregate to areas (e.g. an organisation model's ``Grouping.mapping()``).
+
+        Parameters
+        ----------
+        mapping
+            Municipality code → area id; every forecast municipality must be mapped.
+
+        Raises
+        ------
+        ParameterError
+            Naming the municipalities without an area.
+        """
+        codes = sorted(set(self.frame["municipality"]))
+        missing = [c for c in codes if c not in mapping]
+        if missing:
+            raise ParameterError(f"municipalities without an area: {missing}")
+        cols = ["volume", "in_person", "remote", "trips", "cost_eur"]
+        f = self.frame.assign(municipality=self.frame["municipality"].map(mapping))
+        frame = f.groupby(["municipality", "year", "service", "unit"], as_index=False, sort=False)[
+            cols
+        ].sum(min_count=1)
+        p = self.population.assign(municipality=self.population["municipality"].map(mapping))
+        pop = p.groupby(["municipality", "year"], as_index=False)["population"].sum()
+        meta = {**self.meta, "areas": "municipality column holds area ids"}
+        return DemandForecast(frame, pop, meta)
+
     def cost_per_resident(self) -> pd.DataFrame:
         """Cost per resident (euros) by municipality × year."""
         c = self.frame.groupby(["municipality", "year"])["cost_eur"].sum()

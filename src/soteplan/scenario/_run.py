@@ -306,6 +306,13 @@ def run(
         morbidity=sc.demand.morbidity,
     )
     tables["demand"] = fc.frame
+    if sc.organisation is not None and sc.organisation.model in region.groupings:
+        mapping = region.groupings[sc.organisation.model].mapping()
+        try:
+            by_area = fc.by_area(mapping).frame
+            tables["demand_by_area"] = by_area.rename(columns={"municipality": "area"})
+        except ParameterError as exc:
+            notes.append(f"no demand by area for {sc.organisation.model}: {exc}")
     tables["population"] = fc.population
     if fit is not None:
         tables["calibration_fit"] = fit
