@@ -292,6 +292,27 @@ def test_scenario_validate_run_list_get(client, canonical_error, monkeypatch, tm
     one = client.get(f"/api/v1/scenarios/{res['id']}").json()
     assert one["name"] == "api-test" and one["tables"]
     canonical_error(client.get("/api/v1/scenarios/no-such-run"), 404)
+    # a second run and the comparison of the two (B - A)
+    r2 = client.post(
+        "/api/v1/scenarios",
+        json={"scenario": {**doc, "name": "api-test-2"}},
+        headers={"Authorization": "Bearer tok"},
+    )
+    job2 = r2.json()["job"]["id"]
+    for _ in range(600):
+        if client.get(f"/api/v1/jobs/{job2}").json()["state"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    id2 = client.get(f"/api/v1/jobs/{job2}/result").json()["result"]["id"]
+    cmp = client.post("/api/v1/scenarios/compare", json={"models": [res["id"], id2]})
+    assert cmp.status_code == 200, cmp.text
+    c = cmp.json()
+    assert c["a"] == "api-test" and c["b"] == "api-test-2"
+    # the same scenario twice: every cost difference is zero
+    assert c["cost"] and all(row["cost_eur_diff"] == pytest.approx(0.0) for row in c["cost"])
+    canonical_error(
+        client.post("/api/v1/scenarios/compare", json={"models": [res["id"], "nope"]}), 404
+    )
 
 
 def test_dependency_ratio_2009_is_the_published_value_labelled_as_such(client, ks):

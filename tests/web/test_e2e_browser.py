@@ -178,3 +178,24 @@ def test_close_a_station_changes_coverage_then_english_and_pdf(server, page, tmp
     dl.value.save_as(path)
     assert path.read_bytes().startswith(b"%PDF") and path.stat().st_size > 50_000
     assert page.errors == []
+
+
+def test_scenario_run_with_progress_in_the_browser(server, page, monkeypatch):
+    monkeypatch.setenv("SOTEPLAN_API_TOKEN", "e2e-token")
+    page.goto(f"{server}/scenarios?lang=en")
+    _ready(page)
+    page.fill("#sc-token", "e2e-token")
+    page.dispatch_event("#sc-token", "change")
+    page.fill("#sc-doc", '{"name": "e2e-baseline", "base_year": 2020, "target_year": 2030}')
+    page.click("#sc-validate")
+    page.wait_for_function("document.getElementById('status').textContent.includes('valid')")
+    page.click("#sc-save")
+    page.wait_for_function(
+        "document.getElementById('sc-output').textContent.includes('summary')", timeout=120_000
+    )
+    assert page.locator("#sc-progress").evaluate("p => p.value === p.max && p.max > 0")
+    page.wait_for_function(
+        "document.getElementById('sc-list').textContent.includes('e2e-baseline')"
+    )
+    _shot(page, "scenarios-run-en")
+    assert page.errors == []

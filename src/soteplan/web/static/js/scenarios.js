@@ -1,5 +1,5 @@
 // Scenarios: list, edit, validate, save and run with progress.
-import { api, t, status, showError } from "./common.js";
+import { api, t, num, status, showError, fillTable } from "./common.js";
 
 const out = document.getElementById("sc-output");
 const token = document.getElementById("sc-token");
@@ -33,13 +33,18 @@ async function saveRun(ev) {
 
 async function list() {
   const ul = document.getElementById("sc-list");
-  ul.innerHTML = "";
+  const sa = document.getElementById("sc-a"), sb = document.getElementById("sc-b");
+  ul.innerHTML = ""; sa.innerHTML = ""; sb.innerHTML = "";
   try {
-    for (const s of await api("/scenarios")) {
+    const runs = await api("/scenarios");
+    if (!runs.length) ul.insertAdjacentHTML("beforeend", `<li>${t("sc.no_runs")}</li>`);
+    runs.forEach((r, i) => {
       const li = document.createElement("li");
-      li.textContent = s.name ?? s.id ?? JSON.stringify(s);
+      li.textContent = `${r.name} · ${r.id} · ${String(r.created_at ?? "").slice(0, 19)}`;
       ul.appendChild(li);
-    }
+      sa.add(new Option(`${r.name} (${r.id})`, r.id, false, i === 1));
+      sb.add(new Option(`${r.name} (${r.id})`, r.id, false, i === 0));
+    });
   } catch (err) {
     const li = document.createElement("li");
     li.textContent = err.status === 501 ? `${t("msg.not_available")}: ${err.message}` : err.message;
@@ -47,6 +52,23 @@ async function list() {
   }
 }
 
+function autoColumns(rows) {
+  if (!rows.length) return [];
+  return Object.keys(rows[0]).map((k) => ({ key: k, label: k, num: typeof rows[0][k] === "number",
+    fmt: (v) => (typeof v === "number" ? num(v, Math.abs(v) < 100 ? 2 : 0) : v ?? "–") }));
+}
+
+async function compareRuns(ev) {
+  ev.preventDefault();
+  const a = document.getElementById("sc-a").value, b = document.getElementById("sc-b").value;
+  status(t("msg.computing"));
+  const c = await api("/scenarios/compare", { method: "POST", body: JSON.stringify({ models: [a, b] }) });
+  fillTable(document.getElementById("sc-cost"), autoColumns(c.cost), c.cost);
+  fillTable(document.getElementById("sc-access"), autoColumns(c.access), c.access);
+  status(t("msg.ready"));
+}
+
+document.getElementById("sc-compare-form").addEventListener("submit", (e) => compareRuns(e).catch(showError));
 document.getElementById("sc-validate").addEventListener("click", () => validate().catch(showError));
 document.getElementById("sc-form").addEventListener("submit", (e) => saveRun(e).catch(showError));
 document.getElementById("sc-doc").value = JSON.stringify({ name: "baseline", base_year: 2020, target_year: 2040 }, null, 2);
