@@ -351,7 +351,7 @@ def register(app: typer.Typer) -> None:
                         "status": res.status,
                         "gap %": 100 * res.gap,
                         "mean min to hub": res.mean_minutes,
-                        "smallest area": min(res.population),
+                        "smallest area": int(min(res.population)),
                         "seconds": res.seconds,
                         "areas (hub: members)": "; ".join(
                             f"{r.name(h)}: {len(a)}"
