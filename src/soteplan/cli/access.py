@@ -42,8 +42,10 @@ def _parse_open(specs: list[str]) -> Any:
 
 
 def _coverage_table(result: Any, region: Any, band: str) -> pd.DataFrame:
+    from soteplan.access import time_distribution
+
     cov = result.coverage
-    dist = result.distribution
+    dist = time_distribution(result.origins, result.nearest.minutes, band=band)
     c = cov[(cov["level"].isin(["municipality", "region"])) & (cov["band"] == band)].copy()
     d = dist.set_index(["level", "area"])
     names = region.municipalities["name_fi"].to_dict()
