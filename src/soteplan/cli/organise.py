@@ -143,6 +143,11 @@ def _notes(ev: Any) -> None:
         console.print(f"[dim]approximation: {m['approximation']}[/]")
     if m.get("dropped"):
         console.print(f"[dim]not members in {m['year']} and left out: {', '.join(m['dropped'])}[/]")
+    if m.get("projection_missing"):
+        console.print(
+            f"[dim]no projection for {', '.join(m['projection_missing'])}: "
+            "counted as 0 in projected figures[/]"
+        )
     console.print(f"[dim]net cost: {m['net_cost_note']}[/]")
 
 

@@ -209,9 +209,11 @@ def evaluate(
         age_frames[str(ay)] = a.groupby(["municipality", "age"], as_index=False)["population"].sum()
     proj_tot: dict[int, pd.Series] = {}
     proj_name = None
+    proj_missing: list[str] = []
     if region.projections:
         p = region.projection(projection)
         proj_name = projection or next(iter(region.projections))
+        proj_missing = sorted(set(members) - set(p["municipality"].astype(str)))
         for py in projection_years:
             sub = p[(p["year"] == py) & p["municipality"].isin(members)]
             if len(sub):
@@ -321,6 +323,7 @@ def evaluate(
             for c in crit
         ],
         "dropped": dropped,
+        "projection_missing": proj_missing,
         "units": {"population": "persons", "minutes": "minutes", "net cost": "EUR/resident"},
         "sources": sorted({p.publisher for p in region.provenance.values()}),
     }
