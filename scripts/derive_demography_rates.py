@@ -37,6 +37,7 @@ from soteplan.demography._estimate import (
     fertility_schedule,
     mortality_improvement,
     residual_net_migration,
+    split_migration,
     survival_from_cohort_ratios,
 )
 
@@ -192,6 +193,7 @@ def main() -> None:
         {"residual_2018_2020": short, "long_run": long_run, "natural_increase": natural}
     ).to_csv(OUT / "net_migration_levels.csv", float_format="%.2f")
     mig = adjust_migration_level(mig, long_run)
+    mig = split_migration(mig, pop, survival)
     mig.to_csv(OUT / "net_migration.csv", index=False, float_format="%.4f")
 
     totals = pop.groupby("year")["population"].sum()
@@ -199,7 +201,7 @@ def main() -> None:
     print(
         "regional TFR (pooled):", round(fert["births_observed"].sum() / fert["exposure"].sum(), 3)
     )
-    print("net migration per year, region:", round(mig["net_migration"].sum(), 1))
+    print("net migration per year, region:", round(mig["net_migration_total"].sum(), 1))
     e0 = {
         s: float(survival[survival.sex == s]["survival"].cumprod().sum() + 0.5)
         for s in ("male", "female")

@@ -13,6 +13,7 @@ from soteplan.demography import (
     fertility_schedule,
     project,
     residual_net_migration,
+    split_migration,
     survival_from_cohort_ratios,
 )
 from soteplan.demography._estimate import mortality_improvement
@@ -141,3 +142,45 @@ def test_adjust_migration_level_hits_targets_and_keeps_untouched() -> None:
     np.testing.assert_array_equal(out[out.municipality == "179"]["net_migration"], before)
     # the correction goes where migration happens: zero cells stay zero
     assert (out.loc[mig["net_migration"] == 0, "net_migration"] == 0).all()
+
+
+def test_split_migration_reproduces_the_residual_on_the_observed_years() -> None:
+    munis = ("077", "179")
+    rng = np.random.default_rng(8)
+    base = pd.DataFrame(
+        [
+            (m, s, a, float(rng.integers(200, 400)))
+            for m in munis
+            for s in ("male", "female")
+            for a in range(101)
+        ],
+        columns=["municipality", "sex", "age", "population"],
+    )
+    surv = np.vstack([1 - gompertz_q(-9.5, 0.09), 1 - gompertz_q(-10.5, 0.095)])
+    fert = np.zeros((2, 101))
+    fert[:, 20:40] = 0.05
+    mig = rng.normal(0, 5, size=(2, 2, 101))
+    mig[:, :, 0] = 0
+    pop = project(base, Rates(munis, surv, fert, mig), base_year=2018, to_year=2019).population
+    survival = pd.DataFrame(
+        [
+            {"sex": s, "age": a, "survival": surv[i, a]}
+            for i, s in enumerate(("male", "female"))
+            for a in range(101)
+        ]
+    )
+    est = residual_net_migration(pop, survival, smooth=1)
+    split = split_migration(est, pop, survival)
+    assert (split["net_migration"] >= 0).all() and (split["net_migration_rate"] <= 0).all()
+    # counts and rates applied to the same survivors give back the residual exactly
+    cnt = split["net_migration"].to_numpy().reshape(2, 2, 101)[:, ::-1]  # to male, female
+    rate = split["net_migration_rate"].to_numpy().reshape(2, 2, 101)[:, ::-1]
+    res = project(
+        pop[pop["year"] == 2018].drop(columns="year"),
+        Rates(munis, surv, fert, cnt, net_migration_rate=rate),
+        base_year=2018,
+        to_year=2019,
+    )
+    np.testing.assert_allclose(
+        res.components["net_migration"].to_numpy(), mig.sum(axis=(1, 2)), atol=1e-6
+    )

@@ -11,6 +11,7 @@ from soteplan.demography._estimate import (
     fertility_levels,
     fertility_schedule,
     residual_net_migration,
+    split_migration,
     survival_from_cohort_ratios,
 )
 from soteplan.demography._groups import GROUP_KINDS, region_groups
@@ -51,6 +52,7 @@ __all__ = [
     "project_region",
     "region_groups",
     "residual_net_migration",
+    "split_migration",
     "summary_table",
     "survival_from_cohort_ratios",
     "working_age_index",

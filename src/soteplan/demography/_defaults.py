@@ -58,13 +58,18 @@ def _all_rates() -> Rates:
             [DataProblem("net_migration.csv", None, "municipality", "code without fertility")]
         )
     si = mig["sex"].map({"male": 0, "female": 1}).to_numpy(int)
-    m[mi.to_numpy(int), si, mig["age"].to_numpy(int)] = mig["net_migration"].to_numpy(float)
+    ai = mig["age"].to_numpy(int)
+    m[mi.to_numpy(int), si, ai] = mig["net_migration"].to_numpy(float)
+    rate = np.zeros_like(m)
+    if "net_migration_rate" in mig.columns:
+        rate[mi.to_numpy(int), si, ai] = mig["net_migration_rate"].to_numpy(float)
     return Rates(
         municipalities=munis,
         survival=s,
         fertility=f,
         net_migration=m,
         mortality_improvement=imp.reindex(list(SEXES)).to_numpy(float),
+        net_migration_rate=rate,
         meta={
             "source": (
                 "estimated from Statistics Finland population stocks (11rc national "
@@ -76,9 +81,10 @@ def _all_rates() -> Rates:
                 "migration ignored) with a Gompertz fit at ages 49-79 and assumed floors "
                 "below 40; mortality decline = trend 2004-14 vs 2009-19 continued; "
                 "net migration: age pattern = residual of 2018->2019->2020 cohorts, "
-                "level = 2010-2020 change minus natural increase, constant "
-                "counts; fertility = assumed gamma age pattern scaled to observed "
-                "0-year-olds, shrunk towards the regional level"
+                "level = 2010-2020 change minus natural increase; in-migration cells "
+                "constant counts, out-migration cells rates of the survivors; "
+                "fertility = assumed gamma age pattern scaled to observed 0-year-olds, "
+                "shrunk towards the regional level"
             ),
             "files": list(_FILES),
         },

@@ -36,6 +36,7 @@ __all__ = [
     "fertility_schedule",
     "mortality_improvement",
     "residual_net_migration",
+    "split_migration",
     "survival_from_cohort_ratios",
 ]
 
@@ -361,3 +362,64 @@ def adjust_migration_level(
         gap = float(target[muni]) - float(d["net_migration"].sum())
         out.loc[d.index, "net_migration"] = d["net_migration"] + gap * weight / weight.sum()
     return out
+
+
+def split_migration(
+    net_migration: pd.DataFrame, pop: pd.DataFrame, survival: pd.DataFrame
+) -> pd.DataFrame:
+    """Split net migration into counts (in-migration cells) and rates (out-migration cells).
+
+    Cells with positive net migration are dominated by in-migration, which does not
+    depend on the local population: they stay counts (persons per year).  Cells with
+    negative net migration are dominated by out-migration, which scales with the
+    population at risk: they become rates, ``M / S`` where ``S`` is the mean number of
+    survivors in the cell over the observed transitions (bounded below by −0.5).
+
+    Parameters
+    ----------
+    net_migration
+        ``municipality, sex, age, net_migration`` (persons per year).
+    pop
+        ``municipality, year, sex, age, population`` used for the residuals.
+    survival
+        ``sex, age, survival``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality, sex, age, net_migration_total, net_migration`` (count
+        part, ≥ 0) and ``net_migration_rate`` (≤ 0).
+    """
+    years = sorted(int(y) for y in pop["year"].unique())
+    pairs = [(y, y + 1) for y in years if y + 1 in years]
+    if not pairs:
+        raise ParameterError("split_migration needs two consecutive years")
+    munis = sorted(set(net_migration["municipality"].astype(str)))
+    s = _survival_array(survival)
+    risk = np.zeros((len(munis), 2, 101))
+    for y0, _ in pairs:
+        p0 = base_array(pop[(pop["year"] == y0) & pop["municipality"].isin(munis)], munis)
+        risk[:, :, 1:100] += p0[:, :, 0:99] * s[None, :, 0:99]
+        risk[:, :, 100] += p0[:, :, 99] * s[None, :, 99] + p0[:, :, 100] * s[None, :, 100]
+    risk /= len(pairs)
+    out = net_migration.copy().sort_values(["municipality", "sex", "age"], kind="stable")
+    mi = pd.Index(munis).get_indexer(out["municipality"].astype(str))
+    si = out["sex"].map({"male": 0, "female": 1}).to_numpy(int)
+    at_risk = risk[mi, si, out["age"].to_numpy(int)]
+    total = out["net_migration"].to_numpy(float)
+    negative = (total < 0) & (at_risk > 0)
+    rate = np.zeros(len(out))
+    rate[negative] = np.maximum(total[negative] / at_risk[negative], -0.5)
+    out["net_migration_total"] = total
+    out["net_migration"] = np.where(negative, 0.0, np.maximum(total, 0.0))
+    out["net_migration_rate"] = rate
+    return out[
+        [
+            "municipality",
+            "sex",
+            "age",
+            "net_migration_total",
+            "net_migration",
+            "net_migration_rate",
+        ]
+    ].reset_index(drop=True)

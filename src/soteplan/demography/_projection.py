@@ -11,8 +11,9 @@ Guillot 2001, ch. 6; the method of Statistics Finland's projections):
    of the year; boys are ``male_birth_share · B``; newborns alive at the end of
    the year are ``s_birth · B`` and enter age 0.
 3. **Net migration.** ``M_m(sex, a)`` persons (by age at the end of the year)
-   are added; negative results are set to 0 and the persons removed that way
-   are reported in ``meta["clipped_persons"]``.
+   plus ``m_m(sex, a)`` times the survivors in the cell are added; negative
+   results are set to 0 and the persons removed that way are reported in
+   ``meta["clipped_persons"]``.
 4. **Calibration (optional).** The whole region is scaled proportionally so
    that its total equals a given target for the year (e.g. the official
    Statistics Finland projection), keeping every municipality's age and sex
@@ -62,6 +63,11 @@ class Rates:
     mortality_improvement
         Shape ``(2,)``: annual rate of decline of every death probability
         (``q_t = q · (1 − r)^t`` in the ``t``-th projected year); 0 = constant.
+    net_migration_rate
+        Optional shape ``(n_municipalities, 2, 101)``: net migration as a share
+        of the survivors in the cell (``> −1``), applied on top of the counts
+        in ``net_migration``. The default rates put out-migration-dominated
+        cells here so that out-migration shrinks with a shrinking cohort.
     meta
         Sources, methods and approximations of the rates.
     """
@@ -73,6 +79,7 @@ class Rates:
     birth_survival: np.ndarray = field(default_factory=lambda: np.array([0.998, 0.998]))
     male_birth_share: float = 0.512
     mortality_improvement: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    net_migration_rate: np.ndarray | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -100,6 +107,12 @@ class Rates:
             (self.mortality_improvement < 0) | (self.mortality_improvement >= 1)
         ):
             problems.append("mortality_improvement must be two rates in [0, 1)")
+        if self.net_migration_rate is not None and (
+            np.shape(self.net_migration_rate) != (n, 2, 101)
+            or np.isnan(self.net_migration_rate).any()
+            or np.any(self.net_migration_rate <= -1.0)
+        ):
+            problems.append(f"net_migration_rate must have shape ({n}, 2, 101) and be > -1")
         if not 0.0 <= self.male_birth_share <= 1.0:
             problems.append("male_birth_share must lie in [0, 1]")
         if problems:
@@ -138,6 +151,9 @@ class Rates:
             birth_survival=self.birth_survival,
             male_birth_share=self.male_birth_share,
             mortality_improvement=self.mortality_improvement,
+            net_migration_rate=(
+                None if self.net_migration_rate is None else self.net_migration_rate[idx]
+            ),
             meta=self.meta,
         )
 
@@ -226,13 +242,16 @@ def step(
     new[:, 0, 0] = births * rates.male_birth_share * rates.birth_survival[0]
     new[:, 1, 0] = births * (1.0 - rates.male_birth_share) * rates.birth_survival[1]
     deaths = pop.sum(axis=(1, 2)) + births - new.sum(axis=(1, 2))
-    new += rates.net_migration
+    migrants = rates.net_migration.copy()
+    if rates.net_migration_rate is not None:
+        migrants += new * rates.net_migration_rate
+    new += migrants
     neg = np.where(new < 0, -new, 0.0)
     new = np.maximum(new, 0.0)
     comps = {
         "births": births,
         "deaths": deaths,
-        "net_migration": rates.net_migration.sum(axis=(1, 2)),
+        "net_migration": migrants.sum(axis=(1, 2)),
         "clipped": neg.sum(axis=(1, 2)),
     }
     return new, comps
