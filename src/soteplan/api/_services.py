@@ -410,6 +410,7 @@ class Services:
             groupings=acc.region_groupings(self.region),
         )
         d = res.delta
+        of = res.after.origins_frame()
         keep = d["level"].isin(["region", "municipality"]) & d["measure"].str.startswith(
             ("coverage.share_", "nearest_min.mean")
         )
@@ -418,6 +419,7 @@ class Services:
             "closed": list(close),
             "delta": records(d[keep]),
             "losers": records(res.losers.head(200)),
+            "origins": geojson(of[["municipality", "nearest_min", "nearest_id", of.geometry.name]]),
             "meta": jsonable(res.meta),
         }
 
@@ -448,7 +450,12 @@ class Services:
             "status": jsonable(res.status.value),
             "gap": jsonable(res.gap),
             "sites": [str(x) for x in res.site_ids],
-            "sites_table": records(res.sites_frame()),
+            "sites_table": [
+                {"name": str(cand.at[r["site_id"], "name"]), **r}
+                if r.get("site_id") in cand.index
+                else r
+                for r in records(res.sites_frame())
+            ],
             "facilities": geojson(fac),
             "meta": jsonable({**inp.meta, **res.meta}),
         }

@@ -80,9 +80,13 @@ async function update() {
   renderStations();
   status(t("msg.computing"));
   if (closed.size === 0) {
-    renderCoverage(await regionApi(`/access/coverage?service=${service}`));
+    const cov = await regionApi(`/access/coverage?service=${service}`);
+    renderCoverage(cov);
+    map.getSource("origins").setData(cov.origins);
   } else {
-    renderWhatIf(await regionApi("/access/what-if", { method: "POST", body: JSON.stringify({ service, close: [...closed] }) }));
+    const w = await regionApi("/access/what-if", { method: "POST", body: JSON.stringify({ service, close: [...closed] }) });
+    renderWhatIf(w);
+    map.getSource("origins").setData(w.origins);
   }
   status(t("msg.ready"));
   document.body.dataset.closed = String(closed.size);
@@ -110,6 +114,10 @@ async function load() {
       "circle-radius": 4, "circle-opacity": 0.9,
       "circle-color": steps("nearest_min", [0, 10, 15, 30, 45], ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"]) } });
     addPoints(map, "facilities", facilities, "#0b4f8a", 7);
+    const labels = ["0–10", "10–15", "15–30", "30–45", "45+"];
+    const colors = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"];
+    document.getElementById("tt-legend").innerHTML = `${t("net.legend")}: ` +
+      labels.map((l, i) => `<span style="background:${colors[i]}"></span>${l} min`).join("");
     map.addLayer({ id: "closed", type: "circle", source: "facilities", filter: ["in", ["get", "id"], ["literal", []]],
       paint: { "circle-color": "#a4161a", "circle-radius": 8, "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
     map.on("click", "facilities", (e) => toggle(e.features[0].properties.id));

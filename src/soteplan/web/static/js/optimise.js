@@ -24,8 +24,13 @@ async function run(ev) {
   for (const [k, v] of [[t("opt.model"), model], ["p", r.p], [t("opt.objective"), num(r.objective, 0)], [t("opt.status"), r.status]]) {
     dl.insertAdjacentHTML("beforeend", `<dt>${k}</dt><dd>${v}</dd>`);
   }
-  const cols = Object.keys(r.sites_table[0] || {}).map((k) => ({ key: k, label: k, num: typeof r.sites_table[0][k] === "number", fmt: (v) => (typeof v === "number" ? num(v, 1) : v) }));
-  fillTable(document.getElementById("opt-table"), cols, r.sites_table);
+  fillTable(document.getElementById("opt-table"), [
+    { key: "name", label: t("col.name") },
+    { key: "served_weight", label: t("opt.served"), num: true, fmt: (v) => num(v) },
+    { key: "demand_points", label: t("opt.demand_points"), num: true, fmt: (v) => num(v) },
+  ], r.sites_table);
+  const slider = document.getElementById("opt-p");
+  slider.max = String(r.facilities.features.length);
   status(t("msg.ready"));
   document.body.dataset.ready = "1";
 }
