@@ -104,3 +104,27 @@ def test_missing_engines_and_data_are_skipped_not_fatal():
     assert r.meta["engines_run"] == ["demography", "demand"]
     assert "access" in r.meta["skipped"] and "locate" in r.meta["skipped"]
     assert r.tables["demand"]["year"].max() == 2030
+
+
+def test_location_request_runs_pmedian_without_closed_points(ks):
+    from soteplan.scenario import Scenario
+
+    closed = ["hs-179-huhtasuo", "hs-179-tikkakoski"]
+    sc = Scenario(
+        name="loc",
+        target_year=2021,
+        network={"year": 2026, "close": closed},
+        location={"p": 15, "weights": "75+"},
+    )
+    r = run(sc, region=ks)
+    assert "locate" in r.meta["engines_run"]
+    sites = r.tables["location_sites"]
+    assert len(sites) == 15 and not set(sites["id"]) & set(closed)
+    s = r.summary["location"]
+    assert s["status"] == "optimal" and s["forbidden"] == closed
+    assert 0 < s["mean_minutes"] < 60
+    # every 75+ resident is served by exactly one chosen site
+    from soteplan.access import region_origins
+
+    total75 = float(region_origins(ks).population["75+"].sum())
+    assert sites["population_served"].sum() == pytest.approx(total75)

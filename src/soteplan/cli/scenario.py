@@ -71,6 +71,16 @@ def _headline(rec: RunRecord) -> None:
             title=f"Access to {acc.get('service_type')} (network change: before → after)",
             float_digits=3,
         )
+    loc = s.get("location")
+    if loc:
+        sites = rec.tables.get("location_sites")
+        names = ", ".join(sites["id"].astype(str)) if sites is not None else ""
+        console.print(
+            f"location ({loc['model']}, p={loc['p']}, weights {loc['weights']}): "
+            f"mean {loc['mean_minutes']:.2f} min, status {loc['status']}, gap {loc['gap']:.2g}"
+        )
+        if names:
+            console.print(f"[dim]sites: {names}[/]")
     skipped = rec.meta.get("skipped") or {}
     console.print(f"engines run: {', '.join(rec.meta.get('engines_run', []))}")
     for eng, why in skipped.items():

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from soteplan.demand import DemandForecast, ServiceRates, calibrate, forecast_demand
@@ -242,6 +243,52 @@ def _organise(sc: Scenario, region: Region) -> tuple[pd.DataFrame, dict[str, Any
     return areas, {"model": sc.organisation.model, **overall}, meta
 
 
+def _locate(sc: Scenario, region: Region) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+    from soteplan.locate import PMedian, region_location_input
+
+    loc = sc.location
+    if loc is None:
+        raise ParameterError("the scenario names no location request")
+    net = sc.network
+    year = net.year if net is not None and net.year is not None else sc.base_year
+    if sc.access is not None and sc.access.year is not None and net is None:
+        year = sc.access.year
+    inp = region_location_input(
+        region,
+        loc.service_type,
+        extended=loc.candidates == "extended",
+        year=year,
+        osm_pbf=sc.access.osm_pbf if sc.access is not None else None,
+    )
+    ids = [str(i) for i in inp.candidates.index]
+    closed = [c for c in (net.close if net is not None else []) if c in ids]
+    w = inp.population[loc.weights]
+    res = PMedian.from_cost_matrix(
+        inp.minutes, w, p=loc.p, forbidden=closed, demand_ids=list(inp.demand_ids), site_ids=ids
+    ).solve(loc.method, time_limit=loc.time_limit)
+    served = pd.Series(w).groupby(res.assignment).sum()
+    sites = inp.candidates.iloc[list(res.site_indices)].copy()
+    sites["population_served"] = [float(served.get(int(j), 0.0)) for j in res.site_indices]
+    sites = sites.reset_index()
+    for c in sites.columns:
+        if sites[c].dtype == object or str(sites[c].dtype) == "string":
+            sites[c] = sites[c].astype(str)
+    total = float(np.sum(w))
+    summary = {
+        "model": res.model,
+        "p": loc.p,
+        "weights": loc.weights,
+        "objective_person_minutes": float(res.objective),
+        "mean_minutes": float(res.objective) / total if total > 0 else float("nan"),
+        "status": str(res.status.value),
+        "gap": float(res.gap),
+        "seconds": float(res.seconds),
+        "forbidden": closed,
+    }
+    meta = {k: v for k, v in inp.meta.items() if k in ("units", "candidates", "approximation")}
+    return sites, summary, meta
+
+
 def run(
     scenario: Scenario,
     *,
@@ -353,10 +400,20 @@ def run(
             skipped["organise"] = why
         tick()
     if "locate" in steps:
-        skipped["locate"] = (
-            "location optimisation is not wired into scenario runs yet; "
-            "run `soteplan locate` on the same region"
-        )
+        why = _has_engine("locate")
+        if why is None:
+            try:
+                sites, s, m = _locate(sc, region)
+                tables["location_sites"] = sites
+                summary["location"] = s
+                engine_meta["locate"] = m
+                if m.get("approximation"):
+                    approximations.append(f"locate: {m['approximation']}")
+                ran.append("locate")
+            except (SoteplanError, ImportError) as exc:
+                skipped["locate"] = f"locate failed on the region's data: {exc}"
+        else:
+            skipped["locate"] = why
         tick()
 
     meta: dict[str, Any] = {

@@ -211,11 +211,20 @@ class OrganisationSpec(_Strict):
 
 
 class LocationSpec(_Strict):
-    """Optional location-optimisation request (p-median on the access origins)."""
+    """Optional location-optimisation request: p-median on the access origins.
+
+    Chooses ``p`` sites among the candidates (existing service points, or
+    ``extended`` with municipal centres and urban settlements) minimising the
+    population-weighted car time; points the network change closes are
+    forbidden.
+    """
 
     service_type: str = "health_station"
     p: int = Field(ge=1)
-    candidates: Literal["existing"] = "existing"
+    candidates: Literal["existing", "extended"] = "existing"
+    weights: Literal["all", "65+", "75+"] = "all"
+    method: Literal["exact", "heuristic"] = "exact"
+    time_limit: float | None = Field(default=60.0, gt=0)
 
 
 class Scenario(_Strict):
