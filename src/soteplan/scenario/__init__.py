@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from soteplan.scenario._compare import Comparison, compare, plot_comparison
-from soteplan.scenario._run import ScenarioResult, run, sweep
+from soteplan.scenario._run import ScenarioResult, run
 from soteplan.scenario._spec import (
     AccessSpec,
     DemandSpec,
@@ -22,6 +22,7 @@ from soteplan.scenario._spec import (
     load_scenario,
     parse_scenario,
 )
+from soteplan.scenario._sweep import sweep
 
 __all__ = [
     "AccessSpec",
