@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from soteplan.errors import DataError, ParameterError
 from soteplan.organise import (
@@ -58,6 +60,11 @@ def test_travel_measures_by_hand(grid, two) -> None:
     assert row["mean min to hub"] == pytest.approx((w * t).sum() / w.sum(), rel=1e-6)
     assert row["max min to hub"] == pytest.approx(t.max(), rel=1e-6)
     assert row["% within 10 min of hub"] == pytest.approx(100 * w[t <= 10].sum() / w.sum())
+    ages = grid.population_by_age(2020)
+    o = (
+        ages[ages["age"] >= 75].groupby("municipality")["population"].sum().reindex(list(WEST))
+    ).to_numpy(float)
+    assert row["% aged 75+ within 10 min 2020"] == pytest.approx(100 * o[t <= 10].sum() / o.sum())
     assert "approximation" in ev.meta
     # hospital sits at 101: a one-area model hubbed there has equal hub and central times
     one = _model({"all": WEST + EAST}, {"all": "101"})
@@ -121,3 +128,28 @@ def test_compare_and_maps(grid, two) -> None:
     plt.close(fig)
     with pytest.raises(ParameterError):
         compare([])
+
+
+@settings(max_examples=15, deadline=None)
+@given(labels=st.lists(st.integers(0, 3), min_size=12, max_size=12))
+def test_any_partition_adds_up(grid, labels: list[int]) -> None:
+    """Invariant: whatever the partition, area totals add up to the region's."""
+    from soteplan.organise import adjacency, is_connected
+
+    codes = grid.municipality_codes()
+    groups: dict[str, list[str]] = {}
+    for c, lab in zip(codes, labels, strict=True):
+        groups.setdefault(f"a{lab}", []).append(c)
+    model = _model({a: tuple(m) for a, m in groups.items()}, {a: m[0] for a, m in groups.items()})
+    ev = evaluate(model, grid, 2020)
+    assert ev.areas["population 2020"].sum() == pytest.approx(grid.population_total(2020).sum())
+    assert ev.areas["aged 75+ 2020"].sum() == pytest.approx(ev.overall["aged 75+ 2020"])
+    assert (
+        (ev.areas["% within 30 min of hub"] >= 0) & (ev.areas["% within 30 min of hub"] <= 100)
+    ).all()
+    nb, _ = adjacency(grid)
+    for a, members in groups.items():
+        assert ev.areas.loc[a, "contiguous"] == is_connected(members, nb)
+    hub_pop = ev.areas["population 2020"]
+    w = (ev.areas["mean min to hub"] * hub_pop).sum() / hub_pop.sum()
+    assert ev.overall["mean min to hub"] == pytest.approx(w)

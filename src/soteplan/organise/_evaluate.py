@@ -207,6 +207,12 @@ def evaluate(
     if ay is not None:
         a = region.population_by_age(ay)
         age_frames[str(ay)] = a.groupby(["municipality", "age"], as_index=False)["population"].sum()
+    old75: pd.Series | None = None
+    if ay is not None:
+        f = age_frames[str(ay)]
+        old75 = (
+            f[f["age"] >= 75].groupby("municipality")["population"].sum().reindex(members)
+        ).fillna(0.0)
     proj_tot: dict[int, pd.Series] = {}
     proj_name = None
     proj_missing: list[str] = []
@@ -252,7 +258,7 @@ def evaluate(
         areas_kept.append(a)
         rows.append(_measures(a.id, a.name, a.hub, mem, a.levels, region, pop, minutes,
                               to_central, pos, neighbours, age_frames, proj_tot, cost, cost_pop,
-                              within_minutes, crit, year))  # fmt: skip
+                              within_minutes, crit, year, old75, ay))  # fmt: skip
     areas = pd.DataFrame(rows).set_index("area")
     # overall: region as one unit but travel to each area's own hub
     w = pop.to_numpy()
@@ -273,6 +279,11 @@ def evaluate(
     overall[f"% within {within_minutes:g} min of hub"] = (
         100 * float(w[hub_t <= within_minutes].sum()) / tot if tot else float("nan")
     )
+    if old75 is not None:
+        o = old75.to_numpy(float)
+        overall[f"% aged 75+ within {within_minutes:g} min {ay}"] = (
+            100 * float(o[hub_t <= within_minutes].sum()) / float(o.sum()) if o.sum() else np.nan
+        )
     overall["mean min to central"] = float((w * to_central).sum() / tot) if tot else float("nan")
     overall["contiguous"] = bool(areas["contiguous"].all())
     if cost is not None and cost_pop is not None:
@@ -356,6 +367,8 @@ def _measures(
     within: float,
     crit: Sequence[Criterion],
     year: int,
+    old75: pd.Series | None = None,
+    age_year: int | None = None,
 ) -> dict[str, Any]:
     if hub not in pos:
         hub = max(mem, key=lambda c: float(pop[c]))
@@ -380,6 +393,11 @@ def _measures(
     row[f"% within {within:g} min of hub"] = (
         100 * float(w[t <= within].sum()) / tot if tot else float("nan")
     )
+    if old75 is not None:
+        o = old75.reindex(mem).to_numpy(float)
+        row[f"% aged 75+ within {within:g} min {age_year}"] = (
+            100 * float(o[t <= within].sum()) / float(o.sum()) if o.sum() else float("nan")
+        )
     tc = to_central[ii]
     row["mean min to central"] = float((w * tc).sum() / tot) if tot else float("nan")
     row["contiguous"] = is_connected(mem, neighbours)

@@ -123,6 +123,8 @@ def solve_exact(
         A feasible assignment (hub position per unit) to warm-start HiGHS.
     time_limit
         Seconds (``None``: no limit).
+
+    Set the environment variable ``SOTEPLAN_HIGHS_LOG=1`` to see HiGHS' log.
     """
     t0 = time.perf_counter()
     n = len(pop)
@@ -216,7 +218,7 @@ def solve_exact(
     cost[:nx] = w.ravel()
     a_mat = sp.csc_matrix((vals, (rows, cols)), shape=(r, ncol))
     h = _new_highs()
-    h.setOptionValue("output_flag", False)
+    h.setOptionValue("output_flag", bool(os.environ.get("SOTEPLAN_HIGHS_LOG")))
     h.setOptionValue("threads", int(threads))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if time_limit is not None:
