@@ -126,8 +126,11 @@ def test_compare_and_maps(grid, two) -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+    assert compare([two, one], grid, 2020).equals(table)  # models are evaluated on the fly
     with pytest.raises(ParameterError):
         compare([])
+    with pytest.raises(ParameterError, match="region"):
+        compare([two])
 
 
 @settings(max_examples=15, deadline=None)

@@ -427,16 +427,45 @@ def _age_measures(frame: pd.DataFrame, members: Sequence[str], label: str) -> di
     }
 
 
-def compare(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
+def compare(
+    items: Sequence[Evaluation] | Sequence[OrganisationModel],
+    region: Region | None = None,
+    year: int | None = None,
+    *,
+    travel: TravelMatrix | None = None,
+    criteria: Sequence[Criterion] | None = None,
+    within_minutes: float = DEFAULT_WITHIN_MINUTES,
+) -> pd.DataFrame:
     """Side-by-side table: one column per model, one row per overall measure.
 
     Parameters
     ----------
-    evaluations
-        Results of :func:`evaluate` (same year for a fair comparison).
+    items
+        Results of :func:`evaluate` (same year for a fair comparison), or
+        organisation models, which are then evaluated on ``region`` in ``year``
+        with ``travel``, ``criteria`` and ``within_minutes``.
+    region, year, travel, criteria, within_minutes
+        Used only when ``items`` are models (see :func:`evaluate`).
     """
-    if not evaluations:
-        raise ParameterError("compare needs at least one evaluation")
+    if not items:
+        raise ParameterError("compare needs at least one evaluation or model")
+    evaluations: list[Evaluation] = []
+    for it in items:
+        if isinstance(it, Evaluation):
+            evaluations.append(it)
+        else:
+            if region is None:
+                raise ParameterError("compare: give the region when passing models")
+            evaluations.append(
+                evaluate(
+                    it,
+                    region,
+                    year,
+                    travel=travel,
+                    criteria=criteria,
+                    within_minutes=within_minutes,
+                )
+            )
     frame = pd.concat([e.overall for e in evaluations], axis=1)
     frame.columns = pd.Index([e.model.id for e in evaluations], name="model")
     frame.index.name = "measure"
