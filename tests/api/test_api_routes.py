@@ -328,3 +328,21 @@ def test_dependency_ratio_2009_is_the_published_value_labelled_as_such(client, k
     ]["value"].iloc[0]
     got = next(r for r in d["by_municipality"] if r["municipality"] == "179")
     assert got["dependency_ratio"] == pytest.approx(float(want))
+
+
+def test_what_if_cache_ignores_the_order_of_closures(client):
+    a = client.post(f"{R}/access/what-if", json={"close": ["hs-077-hankasalmi", "hs-172-joutsa"]})
+    b = client.post(f"{R}/access/what-if", json={"close": ["hs-172-joutsa", "hs-077-hankasalmi"]})
+    assert b.headers["x-cache"] == "hit" and a.json() == b.json()
+
+
+def test_cli_serve_get_prints_one_response():
+    from typer.testing import CliRunner
+
+    from soteplan.cli import app
+
+    res = CliRunner().invoke(app, ["serve", "--get", "/api/v1/regions/keski-suomi/access/services"])
+    assert res.exit_code == 0, res.output
+    assert "health_station" in res.output
+    bad = CliRunner().invoke(app, ["serve", "--get", "/api/v1/nothing"])
+    assert bad.exit_code == 1 and '"ok":false' in bad.output.replace(" ", "")

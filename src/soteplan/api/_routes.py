@@ -314,6 +314,7 @@ def access_coverage(
 def access_what_if(region: str, body: WhatIfRequest, request: Request, s: Svc) -> JSONResponse:
     _region_of(s, region)
     params = body.model_dump(mode="json")
+    params["close"] = sorted(set(params["close"]))  # order of closures does not matter
     return cached(
         request,
         "what_if",
@@ -321,7 +322,7 @@ def access_what_if(region: str, body: WhatIfRequest, request: Request, s: Svc) -
         lambda: s.what_if(
             body.service,
             body.year,
-            body.close,
+            params["close"],
             [p.model_dump() for p in body.open],
             sorted(body.thresholds),
         ),
