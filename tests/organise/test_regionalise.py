@@ -163,7 +163,8 @@ def test_keep_together_and_fixed_hubs(grid) -> None:
 
 
 def test_heuristic_on_larger_grid_is_contiguous() -> None:
-    from conftest import grid_region
+    from organise_synthetic import grid_region
+
     from soteplan.organise import adjacency
 
     region = grid_region(8, 8, seed=3)
@@ -195,7 +196,7 @@ def test_infeasible_reasons(grid) -> None:
 
 
 def test_unconnected_parts_need_enough_areas() -> None:
-    from conftest import grid_region
+    from organise_synthetic import grid_region
 
     # a 1 × 5 strip with the middle cell removed: two separate parts
     region = grid_region(1, 5, seed=2, holes=(2,))
