@@ -82,7 +82,11 @@ def _grouping_models(region: Region) -> dict[str, OrganisationModel]:
 def _replace_meta(m: OrganisationModel, **kw: Any) -> OrganisationModel:
     from dataclasses import replace
 
-    return replace(m, year=2014, status="derived", **kw)
+    areas = tuple(
+        replace(a, id="production-area", name=f"Province-wide production area ({a.name})")
+        for a in m.areas
+    )
+    return replace(m, areas=areas, year=2014, status="derived", **kw)
 
 
 def optimised_model(
