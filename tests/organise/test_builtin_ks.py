@@ -28,7 +28,7 @@ def test_names(ks) -> None:
 def test_production_area_shares_the_county_partition(ks) -> None:
     county = builtin_model(ks, "county-2023")
     prod = builtin_model(ks, "production-2014")
-    assert prod.mapping() == county.mapping()
+    assert sorted(a.members for a in prod.areas) == sorted(a.members for a in county.areas)
     assert "central" in county.areas[0].levels and "central" not in prod.areas[0].levels
     assert county.central_site == "179"  # Sairaala Nova is in Jyväskylä
 
