@@ -34,15 +34,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     import uvicorn
 
     from soteplan.api import create_app
 
     port = _free_port()
-    config = uvicorn.Config(
-        create_app("keski-suomi"), host="127.0.0.1", port=port, log_level="warning"
-    )
+    store = tmp_path_factory.mktemp("store") / "runs.sqlite"
+    app = create_app("keski-suomi", store_url=f"sqlite:///{store}")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     th = threading.Thread(target=srv.run, daemon=True)
     th.start()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -33,8 +32,8 @@ def create_app(
     max_body_bytes
         Largest accepted request body, bytes; larger ones get 413.
     store_url
-        Scenario store URL (default: env ``SOTEPLAN_STORE_URL`` or a SQLite file
-        in the working directory).
+        Scenario store URL or path (default: the store's own default,
+        ``$SOTEPLAN_STORE`` or ``./soteplan.sqlite``).
     web
         Also serve the web pages and static files.
     """
@@ -52,9 +51,8 @@ def create_app(
     app.state.services = Services(region)
     app.state.cache = ResponseCache()
     app.state.jobs = JobManager()
-    app.state.store_url = store_url or os.environ.get(
-        "SOTEPLAN_STORE_URL", "sqlite:///soteplan-scenarios.db"
-    )
+    # None: the store's default ($SOTEPLAN_STORE or ./soteplan.sqlite)
+    app.state.store_url = store_url
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.include_router(router)
