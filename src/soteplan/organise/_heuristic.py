@@ -210,7 +210,7 @@ def solve_heuristic(
     fixed_hubs: Sequence[int] = (),
     time_limit: float | None = 30.0,
     max_iter: int | None = None,
-    restarts: int = 4,
+    restarts: int | None = None,
     seed: int = 0,
 ) -> HeuristicOutcome:
     """Tabu search for ``k`` contiguous areas minimising person-minutes to the hub.
@@ -240,8 +240,8 @@ def solve_heuristic(
         Iteration cap per restart (default ``50 × groups``).
     restarts
         Number of planned starts (the first unperturbed greedy, then perturbed
-        greedy); while no plan meets the population bounds, random starts follow
-        (up to ``20 × restarts``).
+        greedy; default ``max(4, min(12, 1000 // n))``); while no plan meets the
+        population bounds, random starts follow (up to ``20 × restarts``).
     seed
         Seed of the perturbations.
 
@@ -286,6 +286,8 @@ def solve_heuristic(
                 gnbrs[gu].add(gv)
     gcomps = [sorted({int(group_of[u]) for u in comp}) for comp in comps]
     fixed_of = {int(group_of[h]): int(h) for h in fixed_hubs}
+    if restarts is None:
+        restarts = max(4, min(12, 1000 // max(n, 1)))
     rng = np.random.default_rng(seed)
     cap = max_iter if max_iter is not None else 50 * ng
     best_labels: npt.NDArray[np.int64] | None = None
