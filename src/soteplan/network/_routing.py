@@ -178,7 +178,8 @@ def snap(graph: RoadGraph, xy: npt.ArrayLike) -> Snap:
     pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     if graph.n_nodes == 0:
         raise DataError("the road graph has no nodes")
-    dist, node = graph.kdtree().query(pts, k=1, workers=-1)
+    # parallel queries pay off only for many points
+    dist, node = graph.kdtree().query(pts, k=1, workers=-1 if len(pts) > 20_000 else 1)
     dist = np.asarray(dist, dtype=np.float64)
     minutes = np.asarray(graph.access_minutes(dist), dtype=np.float64)
     return Snap(np.asarray(node, dtype=np.int64), dist, minutes)
@@ -362,7 +363,7 @@ def nearest_facility(
     if graph.direct_legs:
         from scipy.spatial import cKDTree
 
-        dd, near = cKDTree(fxy).query(oxy, k=1, workers=-1)
+        dd, near = cKDTree(fxy).query(oxy, k=1, workers=-1 if len(oxy) > 20_000 else 1)
         direct = graph.access_minutes(np.asarray(dd))
         better = direct < t
         t = np.where(better, direct, t)
