@@ -66,3 +66,44 @@ def test_cli_report_writes_html(tmp_path):
     res = CliRunner().invoke(app, ["report", "baseline", "--out", str(out), "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert "wrote" in res.output and out.stat().st_size > 10_000
+
+
+def test_report_of_a_scenario_run_uses_its_network_and_demand(tmp_path):
+    scenario = pytest.importorskip("soteplan.scenario")
+    from soteplan.region import load_region
+    from soteplan.report import build_report
+
+    sc = scenario.Scenario(
+        name="close-hankasalmi",
+        base_year=2020,
+        target_year=2030,
+        network={"close": ["hs-077-hankasalmi"]},
+    )
+    res = scenario.run(sc, region=load_region("keski-suomi"))
+    rep = build_report("keski-suomi", lang="en", scenario=res)
+    assert "close-hankasalmi" in rep.html and "Hankasalmen terveysasema" in rep.html
+    pop_2030 = f"{res.summary['demand']['2030']['population']:,.0f}"
+    assert pop_2030 in rep.html  # the run's own figures, not recomputed
+    assert any(a.startswith("demand:") for a in rep.approximations)
+
+
+def test_cli_report_runs_a_scenario_file(tmp_path):
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from soteplan.cli import app
+
+    spec = tmp_path / "close.yaml"
+    spec.write_text(
+        "name: cli-close\nbase_year: 2020\ntarget_year: 2025\n"
+        "network: {service_type: health_station, close: [hs-172-joutsa]}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(app, ["report", str(spec), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    html = Path(out).read_text(encoding="utf-8")
+    assert "cli-close" in html and "Joutsan terveysasema" in html
+    bad = CliRunner().invoke(app, ["report", str(tmp_path / "missing.yaml"), "--out", str(out)])
+    assert bad.exit_code != 0

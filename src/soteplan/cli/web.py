@@ -45,14 +45,15 @@ def register(app: typer.Typer) -> None:
     def report(
         scenario: str = typer.Argument(
             "baseline",
-            help="'baseline' (the current network) or a name printed on the cover; "
-            "use --close to close service points.",
+            help="'baseline' (the current network), a scenario YAML file (run now) "
+            "or the id/name of a stored run.",
         ),
         out: Path = typer.Option(Path("report.pdf"), "--out", "-o", help="Output .pdf or .html."),  # noqa: B008
         region: str = typer.Option("keski-suomi", help="Embedded region id or region directory."),
         lang: str = typer.Option("fi", help="Language: fi or en."),
         service: str = typer.Option("health_station", help="Service type whose access is mapped."),
         close: list[str] = typer.Option([], "--close", help="Service point id to close (repeat)."),  # noqa: B008
+        store: str | None = typer.Option(None, help="Scenario store URL or path (stored runs)."),
     ) -> None:
         """Write the council report (summary, maps, charts, tables, sources) as PDF or HTML."""
         from soteplan.report import build_report
@@ -61,7 +62,25 @@ def register(app: typer.Typer) -> None:
             raise ParameterError(f"--lang must be fi or en, got {lang!r}")
         if out.suffix.lower() not in (".pdf", ".html", ".htm"):
             raise ParameterError(f"--out must end in .pdf or .html, got {out.name!r}")
-        title = None if scenario == "baseline" else scenario
-        rep = build_report(region, lang=lang, service=service, close=close, title=title)
+        run = None
+        if scenario != "baseline":
+            run = _scenario_run(scenario, store)
+            region = getattr(getattr(run, "scenario", None), "region", None) or region
+        rep = build_report(region, lang=lang, service=service, close=close, scenario=run)
         path = rep.write(out)
         console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+
+
+def _scenario_run(scenario: str, store: str | None) -> object:
+    """Run a scenario YAML file, or load a stored run by id or name."""
+    if Path(scenario).suffix.lower() in (".yaml", ".yml") or Path(scenario).is_file():
+        from soteplan.cli._common import progress_bar
+        from soteplan.region import load_region
+        from soteplan.scenario import load_scenario, run
+
+        sc, text = load_scenario(scenario)
+        with progress_bar(f"running scenario {sc.name}") as advance:
+            return run(sc, spec_yaml=text, region=load_region(sc.region), progress=advance)
+    from soteplan.store import Store
+
+    return Store(store).load(scenario)

@@ -67,6 +67,33 @@ def _pct(x: float | None, lang: str) -> str:
     return "–" if x is None else _fmt(100 * x, 1, lang) + " %"
 
 
+def _scenario_spec(run: Any) -> dict[str, Any]:
+    """The specification of a scenario run (result or stored record) as a dict."""
+    sc = getattr(run, "scenario", None)
+    if sc is not None and hasattr(sc, "model_dump"):
+        spec: dict[str, Any] = sc.model_dump(mode="json")
+        return spec
+    raw = getattr(run, "spec", None)
+    if isinstance(raw, dict):
+        return raw
+    raise ParameterError("scenario must be a ScenarioResult or a stored run record")
+
+
+def _demand_rows(summary: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    """Population, cost and cost per resident in the base and target years."""
+    rows = []
+    for year, d in sorted((summary.get("demand") or {}).items()):
+        rows.append(
+            {
+                "year": str(year),
+                "population": _fmt(float(d.get("population", 0)), 0, lang),
+                "cost": _fmt(float(d.get("cost_eur", 0)) / 1e6, 1, lang),
+                "per_resident": _fmt(float(d.get("cost_eur_per_resident", 0)), 0, lang),
+            }
+        )
+    return rows
+
+
 def build_report(
     services: Services | str | Path = "keski-suomi",
     *,
@@ -74,6 +101,7 @@ def build_report(
     service: str = "health_station",
     close: list[str] | None = None,
     title: str | None = None,
+    scenario: Any | None = None,
 ) -> Report:
     """Build the council report for a region, optionally with closed service points.
 
@@ -89,11 +117,34 @@ def build_report(
         Ids of service points closed in the scenario (empty: the current network).
     title
         Scenario name printed on the cover.
+    scenario
+        A scenario run: a :class:`soteplan.scenario.ScenarioResult` or a stored
+        :class:`soteplan.store.RunRecord`.  Its name, description, network
+        change (closed points, service type) and demand/cost summary are used.
     """
     s = services if isinstance(services, Services) else Services(services)
     lang = normalise_lang(lang)
     r = s.region
     close = list(close or [])
+    scenario_ctx: dict[str, Any] | None = None
+    if scenario is not None:
+        spec = _scenario_spec(scenario)
+        net = spec.get("network") or {}
+        close = close or [str(c) for c in net.get("close", [])]
+        service = str(net.get("service_type") or service)
+        title = title or str(spec.get("name", ""))
+        scenario_ctx = {
+            "description": str(spec.get("description") or "").strip(),
+            "years": f"{spec.get('base_year')}–{spec.get('target_year')}",
+            "demand_rows": _demand_rows(getattr(scenario, "summary", {}) or {}, lang),
+            "price_year": (getattr(scenario, "meta", {}) or {}).get("price_year"),
+        }
+        run_approx = (getattr(scenario, "meta", {}) or {}).get("approximation") or []
+        scenario_approx = [
+            str(a) for a in (run_approx if isinstance(run_approx, list) else [run_approx])
+        ]
+    else:
+        scenario_approx = []
     summary = s.summary()
     year = summary["year"]
     names = {c: str(r.municipalities.at[c, "name_fi"]) for c in r.municipalities.index}
@@ -110,6 +161,7 @@ def build_report(
         "scenario_title": title,
         "closed": close,
         "service_label": tr(f"svc.{service}"),
+        "scenario": scenario_ctx,
     }
     ctx["date"] = dt.date.today().isoformat()
 
@@ -215,6 +267,7 @@ def build_report(
         hs=summary["service_points"].get("health_station", 0),
         cov=ctx.get("coverage_text", ""),
     )
+    approx.extend(scenario_approx)
     ctx["approximations"] = list(dict.fromkeys(a for a in approx if a))
     ctx["unavailable"] = unavailable
     ctx["sources"] = list(r.provenance.values())
