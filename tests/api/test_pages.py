@@ -55,3 +55,25 @@ def test_vendored_assets_and_licences_are_served(client):
 def test_report_html_route(client):
     r = client.get("/report.html", params={"lang": "en"})
     assert r.status_code == 200 and "Data sources" in r.text
+
+
+def test_report_of_a_stored_run_and_unknown_run(app, client, tmp_path, canonical_error):
+    store_mod = pytest.importorskip("soteplan.store")
+    scenario = pytest.importorskip("soteplan.scenario")
+    from soteplan.region import load_region
+
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    sc = scenario.Scenario(
+        name="stored-close", base_year=2020, target_year=2025, network={"close": ["hs-172-joutsa"]}
+    )
+    res = scenario.run(sc, region=load_region("keski-suomi"))
+    run_id = store_mod.Store(url).save(res.to_record())
+    old = app.state.store_url
+    app.state.store_url = url
+    try:
+        r = client.get("/report.html", params={"run": run_id, "lang": "fi"})
+        assert r.status_code == 200
+        assert "stored-close" in r.text and "Joutsan terveysasema" in r.text
+        canonical_error(client.get("/report.html", params={"run": "no-such-run"}), 404)
+    finally:
+        app.state.store_url = old

@@ -78,19 +78,36 @@ def mount_web(app: FastAPI) -> None:
         )
 
     def report(request: Request, fmt: str) -> Response:
+        """The council report of the current network, or of a stored run (``?run=<id>``)."""
+        from soteplan.api._cache import key_of
         from soteplan.report import build_report
 
         lang, _ = _lang(request)
-        rep = build_report(request.app.state.services, lang=lang)
+        run_id = request.query_params.get("run") or None
+        run = None
+        if run_id is not None:
+            from soteplan.api._services import engine
+
+            store = engine("store", "Store").Store(request.app.state.store_url)
+            run_id = store.resolve(run_id)
+            run = store.load(run_id)
+        services = request.app.state.services
+
+        def render() -> tuple[str, bytes | str]:
+            rep = build_report(services, lang=lang, scenario=run)
+            return rep.region_id, rep.pdf() if fmt == "pdf" else rep.html
+
+        (region_id, body), _hit = request.app.state.cache.get_or_compute(
+            key_of("report", [services.region.id, lang, fmt, run_id]), render
+        )
         if fmt == "pdf":
+            name = f"soteplan-{region_id}{'-' + run_id if run_id else ''}.pdf"
             return Response(
-                rep.pdf(),
+                body,
                 media_type="application/pdf",
-                headers={
-                    "Content-Disposition": f'attachment; filename="soteplan-{rep.region_id}.pdf"'
-                },
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
             )
-        return HTMLResponse(rep.html)
+        return HTMLResponse(body)
 
     def report_pdf(request: Request) -> Response:
         return report(request, "pdf")

@@ -1,5 +1,5 @@
 // Scenarios: list, edit, validate, save and run with progress.
-import { api, t, num, status, showError, fillTable } from "./common.js";
+import { api, t, num, status, showError, fillTable, LANG } from "./common.js";
 
 const out = document.getElementById("sc-output");
 const token = document.getElementById("sc-token");
@@ -40,7 +40,12 @@ async function list() {
     if (!runs.length) ul.insertAdjacentHTML("beforeend", `<li>${t("sc.no_runs")}</li>`);
     runs.forEach((r, i) => {
       const li = document.createElement("li");
-      li.textContent = `${r.name} · ${r.id} · ${String(r.created_at ?? "").slice(0, 19)}`;
+      li.textContent = `${r.name} · ${r.id.slice(0, 8)} · ${String(r.created_at ?? "").slice(0, 19)} · `;
+      const a = document.createElement("a");
+      a.href = `/report.pdf?run=${encodeURIComponent(r.id)}&lang=${LANG}`;
+      a.textContent = t("report.download");
+      a.setAttribute("download", "");
+      li.appendChild(a);
       ul.appendChild(li);
       sa.add(new Option(`${r.name} (${r.id})`, r.id, false, i === 1));
       sb.add(new Option(`${r.name} (${r.id})`, r.id, false, i === 0));
