@@ -162,12 +162,10 @@ def test_keep_together_and_fixed_hubs(grid) -> None:
     assert "106" in res.hubs
 
 
-def test_heuristic_on_larger_grid_is_contiguous() -> None:
-    from organise_synthetic import grid_region
-
+def test_heuristic_on_larger_grid_is_contiguous(make_grid) -> None:
     from soteplan.organise import adjacency
 
-    region = grid_region(8, 8, seed=3)
+    region = make_grid(8, 8, seed=3)
     pop = region.population_total(2020)
     nb, _ = adjacency(region)
     floor = 0.6 * pop.sum() / 5
@@ -195,11 +193,9 @@ def test_infeasible_reasons(grid) -> None:
         regionalise(grid, 2, fixed_hubs=["999"])
 
 
-def test_unconnected_parts_need_enough_areas() -> None:
-    from organise_synthetic import grid_region
-
+def test_unconnected_parts_need_enough_areas(make_grid) -> None:
     # a 1 × 5 strip with the middle cell removed: two separate parts
-    region = grid_region(1, 5, seed=2, holes=(2,))
+    region = make_grid(1, 5, seed=2, holes=(2,))
     with pytest.raises(InfeasibleError, match="unconnected"):
         regionalise(region, 1)
     res = regionalise(region, 2)
@@ -222,3 +218,19 @@ def test_infeasible_proved_by_milp() -> None:
         regionalise_arrays(
             codes, pop, t, nb, 2, min_population=10.5, keep_together=[("a", "d")], method="exact"
         )
+
+
+def test_time_limit_returns_best_plan_with_gap(make_grid) -> None:
+    from soteplan.organise import adjacency
+
+    region = make_grid(7, 7, seed=5)
+    pop = region.population_total(2020)
+    nb, _ = adjacency(region)
+    floor = 0.6 * pop.sum() / 5
+    res = regionalise(region, 5, min_population=floor, method="exact", time_limit=1.0)
+    assert res.method == "exact"
+    assert res.status in ("optimal", "time_limit")
+    if res.status == "time_limit":
+        assert math.isnan(res.gap) or 0.0 <= res.gap <= 1.0
+        assert math.isnan(res.lower_bound) or res.lower_bound <= res.objective
+    _check_partition(res, nb, pop.to_numpy(float), floor, math.inf)

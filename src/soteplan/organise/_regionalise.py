@@ -298,10 +298,14 @@ def regionalise_arrays(
                 f"{constraints} (not a proof; try method='exact')"
             )
         hub_of, obj, status, bound, used = start, heur.objective, "heuristic", math.nan, "heuristic"
-    bound = min(bound, obj) if not math.isnan(bound) else bound
-    gap = 0.0 if status == "optimal" else (
-        (obj - bound) / obj if obj > 0 and not math.isnan(bound) else math.nan
-    )  # fmt: skip
+    # a bound is only reported when HiGHS proved one (finite); the heuristic has none
+    bound = min(bound, obj) if math.isfinite(bound) else math.nan
+    if status == "optimal":
+        gap = 0.0
+    elif obj > 0 and not math.isnan(bound):
+        gap = (obj - max(bound, 0.0)) / obj
+    else:
+        gap = math.nan
     hubs_sorted = sorted({int(h) for h in hub_of}, key=lambda h: codes[h])
     areas = tuple(tuple(sorted(codes[i] for i in range(n) if hub_of[i] == h)) for h in hubs_sorted)
     area_pop = tuple(float(pop[hub_of == h].sum()) for h in hubs_sorted)
