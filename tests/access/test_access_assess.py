@@ -14,7 +14,7 @@ from soteplan.access import (
     origins_from_postal_areas,
     what_if,
 )
-from soteplan.errors import DataError, NotFoundError, ParameterError
+from soteplan.errors import DataError, MissingColumnError, NotFoundError, ParameterError
 from soteplan.network import grid_graph
 
 GRID = grid_graph(20, 20, seed=11)
@@ -205,6 +205,39 @@ def test_origins_from_grid_cells():
     assert 0 < o.xy[0, 0] < 1000 and 0 < o.xy[1, 1] < 1000
     with pytest.raises(DataError):
         origins_from_grid(grid.assign(population=[1, -1]))
+
+
+def test_origins_from_statistics_finland_grid_with_spatial_join():
+    from shapely.geometry import box
+
+    from soteplan.access import origins_from_grid
+
+    # the shape of soteplan.region.io.read_population_grid: vaesto, ika_65_, grd_id
+    grid = gpd.GeoDataFrame(
+        {
+            "grd_id": ["1kmN6900E0430", "1kmN6900E0431", "1kmN6900E0432"],
+            "vaesto": pd.array([50, 7, 0], dtype="Int64"),
+            "ika_65_": pd.array([12, pd.NA, 0], dtype="Int64"),
+        },
+        geometry=gpd.points_from_xy([430_500, 431_500, 432_500], [6_900_500] * 3),
+        crs="EPSG:3067",
+    )
+    munis = gpd.GeoDataFrame(
+        index=pd.Index(["179", "992"]),
+        geometry=[
+            box(430_000, 6_900_000, 431_000, 6_901_000),
+            box(431_000, 6_900_000, 433_000, 6_901_000),
+        ],
+        crs="EPSG:3067",
+    )
+    o = origins_from_grid(grid, municipalities=munis)
+    assert list(o.ids) == ["1kmN6900E0430", "1kmN6900E0431", "1kmN6900E0432"]
+    assert list(o.municipality) == ["179", "992", "992"]
+    assert o.population["all"].tolist() == [50.0, 7.0, 0.0]
+    assert o.population["65+"].tolist() == [12.0, 0.0, 0.0]
+    assert o.meta["notes"] == ["1 suppressed 65+ count(s) taken as 0"]
+    with pytest.raises(MissingColumnError):
+        origins_from_grid(grid)  # no municipality column and no polygons
 
 
 @pytest.mark.osm

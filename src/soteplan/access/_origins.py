@@ -167,11 +167,19 @@ def origins_from_postal_areas(
 def origins_from_grid(
     grid: gpd.GeoDataFrame,
     *,
-    population_column: str = "population",
+    population_column: str | None = None,
     municipality_column: str = "municipality",
     band_columns: dict[str, str] | None = None,
+    municipalities: gpd.GeoDataFrame | None = None,
 ) -> Origins:
-    """Population grid cells (e.g. Statistics Finland 1 km grid) as origins.
+    """Population grid cells as origins (e.g. the Statistics Finland 1 km grid).
+
+    Works directly on the frame of
+    :func:`soteplan.region.io.read_population_grid` (``vaesto``, ``ika_65_``,
+    ``grd_id``): the population column defaults to ``population`` or
+    ``vaesto``, the ``"65+"`` band to ``ika_65_`` when present, and ids to
+    ``grd_id``.  Suppressed counts (``<NA>``) of the bands count as 0 and are
+    reported in ``meta``; a suppressed total is an error.
 
     Parameters
     ----------
@@ -179,31 +187,64 @@ def origins_from_grid(
         Cells (polygons or points); polygon cells are represented by an
         interior point.
     population_column
-        Total population, persons.
+        Total population, persons (default ``population``, else ``vaesto``).
     municipality_column
-        Municipality code of each cell.
+        Municipality code of each cell; when absent, ``municipalities`` must
+        be given and cells get the municipality that contains them.
     band_columns
-        Columns holding ``"65+"`` / ``"75+"`` populations when the grid has
-        them; missing bands are left out.
+        Columns holding ``"65+"`` / ``"75+"`` populations, persons.
+    municipalities
+        Municipality polygons indexed by code, for a spatial join.
     """
-    for col in (population_column, municipality_column):
-        if col not in grid.columns:
-            raise MissingColumnError(f"grid: no column {col!r}")
+    if population_column is None:
+        population_column = "vaesto" if "population" not in grid.columns else "population"
+    if population_column not in grid.columns:
+        raise MissingColumnError(f"grid: no column {population_column!r}")
     geo = grid.to_crs("EPSG:3067") if grid.crs and grid.crs.to_epsg() != 3067 else grid
     pts = geo.geometry if (geo.geom_type == "Point").all() else geo.geometry.representative_point()
+    if municipality_column in geo.columns:
+        muni = geo[municipality_column].astype(str).str.zfill(3).to_numpy()
+    elif municipalities is not None:
+        m = municipalities.to_crs("EPSG:3067")
+        joined = gpd.sjoin(
+            gpd.GeoDataFrame(geometry=pts.to_numpy(), crs="EPSG:3067"),
+            gpd.GeoDataFrame(geometry=m.geometry.to_numpy(), index=m.index.astype(str), crs=m.crs),
+            how="left",
+            predicate="within",
+        )
+        joined = joined[~joined.index.duplicated(keep="first")]
+        muni = joined["index_right"].fillna("").astype(str).to_numpy()
+    else:
+        raise MissingColumnError(
+            f"grid: no column {municipality_column!r}; pass municipalities= to join them"
+        )
     total = pd.to_numeric(geo[population_column], errors="coerce").to_numpy(float)
     bad = np.flatnonzero(~(total >= 0))
     if len(bad):
         raise DataError(
             [DataProblem("grid", int(i) + 1, population_column, "missing or negative") for i in bad]
         )
+    bands = dict(band_columns or {})
+    if not bands and "ika_65_" in geo.columns:
+        bands = {"65+": "ika_65_"}
     pops = {"all": total}
-    for band, col in (band_columns or {}).items():
-        pops[band] = pd.to_numeric(geo[col], errors="coerce").fillna(0).to_numpy(float)
+    suppressed: dict[str, int] = {}
+    for band, col in bands.items():
+        if col not in geo.columns:
+            raise MissingColumnError(f"grid: no column {col!r} for band {band!r}")
+        v = pd.to_numeric(geo[col], errors="coerce")
+        suppressed[band] = int(v.isna().sum())
+        pops[band] = v.fillna(0).to_numpy(float)
+    ids = geo["grd_id"].astype(str) if "grd_id" in geo.columns else geo.index.astype(str)
+    meta: dict[str, Any] = {"origins": "population grid cells", "population": population_column}
+    if any(suppressed.values()):
+        meta["notes"] = [f"{n} suppressed {b} count(s) taken as 0" for b, n in suppressed.items()]
+    if municipality_column not in geo.columns:
+        meta["municipality"] = "spatial join of cell points with municipality polygons"
     return Origins(
-        geo.index.astype(str).to_numpy(),
+        np.asarray(ids),
         np.column_stack([pts.x.to_numpy(float), pts.y.to_numpy(float)]),
-        geo[municipality_column].astype(str).str.zfill(3).to_numpy(),
+        muni,
         pops,
-        meta={"origins": "population grid cells", "population": population_column},
+        meta=meta,
     )
