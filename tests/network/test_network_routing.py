@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soteplan.errors import DataError, ParameterError
+from soteplan.errors import DataError, NotFoundError, ParameterError
 from soteplan.network import (
     RoadGraph,
     from_osm,
@@ -91,6 +92,29 @@ def test_executor_gives_the_same_matrix():
     assert total >= 3 and [a for a, _ in seen] == list(range(1, total + 1))
 
 
+def test_direct_legs_take_the_faster_of_road_and_straight_line():
+    o, f = _random_points(GRID, 50, 9), _random_points(GRID, 6, 10)
+    road = travel_times(GRID, o, f).minutes
+    both = travel_times(GRID_DIRECT, o, f).minutes
+    d = np.hypot(o[:, None, 0] - f[None, :, 0], o[:, None, 1] - f[None, :, 1])
+    np.testing.assert_allclose(both, np.minimum(road, d * 1.3 / (40 / 0.06)), rtol=1e-5)
+    assert (both < road - 1e-3).any()  # some pairs are faster straight
+    near = nearest_facility(GRID_DIRECT, o, f)
+    np.testing.assert_allclose(near.minutes, both.min(axis=1), rtol=1e-5)
+
+
+def test_road_graph_classmethod_builders(tmp_path):
+    from shapely.geometry import LineString
+
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["valtatie"]}, geometry=[LineString([(0, 0), (5000, 0)])], crs="EPSG:3067"
+    )
+    assert RoadGraph.from_lines(roads).meta["builder"] == "lines"
+    assert RoadGraph.from_main_roads(roads).meta["builder"] == "main_roads"
+    with pytest.raises(NotFoundError):
+        RoadGraph.from_osm(tmp_path / "none.osm.pbf")
+
+
 def test_nearest_facility_matches_the_matrix_minimum():
     o, f = _random_points(GRID, 200, 7), _random_points(GRID, 12, 8)
     m = travel_times(GRID, o, f).minutes
@@ -134,20 +158,25 @@ def test_bad_inputs():
         travel_times(GRID, line, [[0.0, 0.0]])
 
 
+GRID_DIRECT = dataclasses.replace(GRID, direct_legs=True, _cache={})
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     n_fac=st.integers(1, 8),
     new=st.tuples(st.floats(0, 1), st.floats(0, 1)),
+    direct=st.booleans(),
 )
-def test_opening_a_point_never_lengthens_a_nearest_time(seed, n_fac, new):
+def test_opening_a_point_never_lengthens_a_nearest_time(seed, n_fac, new, direct):
+    g = GRID_DIRECT if direct else GRID
     o = _random_points(GRID, 60, seed)
     f = _random_points(GRID, n_fac, seed + 1)
     extra = np.array(
         [[GRID.x.min() + new[0] * np.ptp(GRID.x), GRID.y.min() + new[1] * np.ptp(GRID.y)]]
     )
-    before = nearest_facility(GRID, o, f).minutes
-    after = nearest_facility(GRID, o, np.vstack([f, extra])).minutes
+    before = nearest_facility(g, o, f).minutes
+    after = nearest_facility(g, o, np.vstack([f, extra])).minutes
     assert (after <= before + 1e-4).all()
 
 

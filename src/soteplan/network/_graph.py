@@ -195,6 +195,27 @@ class RoadGraph:
             meta=dict(meta or {}),
         )
 
+    @classmethod
+    def from_osm(cls, pbf_path: str | Path, **kwargs: Any) -> RoadGraph:
+        """Car network of an OpenStreetMap PBF; see :func:`soteplan.network.from_osm`."""
+        from soteplan.network._builders import from_osm
+
+        return from_osm(pbf_path, **kwargs)
+
+    @classmethod
+    def from_lines(cls, lines: Any, **kwargs: Any) -> RoadGraph:
+        """Graph of a road-line layer; see :func:`soteplan.network.from_lines`."""
+        from soteplan.network._builders import from_lines
+
+        return from_lines(lines, **kwargs)
+
+    @classmethod
+    def from_main_roads(cls, main_roads: Any, **kwargs: Any) -> RoadGraph:
+        """Approximate main-road graph; see :func:`soteplan.network.main_roads_graph`."""
+        from soteplan.network._builders import main_roads_graph
+
+        return main_roads_graph(main_roads, **kwargs)
+
     # ------------------------------------------------------------- properties
     @property
     def n_nodes(self) -> int:
