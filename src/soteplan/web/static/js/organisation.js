@@ -33,7 +33,7 @@ async function compare(ev) {
   try {
     const res = await regionApi("/organise/compare", { method: "POST", body: JSON.stringify({ models: [a.id, b.id] }) });
     out.innerHTML = '<table class="data" id="org-compare"><caption class="sr"></caption><thead></thead><tbody></tbody></table>';
-    const fmtv = (v) => (typeof v === "number" ? num(v, Math.abs(v) < 100 ? 2 : 0) : v ?? "–");
+    const fmtv = (v) => (typeof v === "number" ? num(v, Number.isInteger(v) ? 0 : Math.abs(v) < 100 ? 1 : 0) : v ?? "–");
     fillTable(document.getElementById("org-compare"), [
       { key: "measure", label: t("org.measure") },
       { key: a.id, label: `A: ${name(a)}`, num: true, fmt: fmtv },

@@ -60,7 +60,7 @@ async function list() {
 function autoColumns(rows) {
   if (!rows.length) return [];
   return Object.keys(rows[0]).map((k) => ({ key: k, label: k, num: typeof rows[0][k] === "number",
-    fmt: (v) => (typeof v === "number" ? num(v, Math.abs(v) < 100 ? 2 : 0) : v ?? "–") }));
+    fmt: (v) => (typeof v === "number" ? num(v, Number.isInteger(v) ? 0 : Math.abs(v) < 100 ? 1 : 0) : v ?? "–") }));
 }
 
 async function compareRuns(ev) {
