@@ -164,3 +164,35 @@ def test_adding_a_candidate_never_worsens(seed, p, make_euclid):
     base = PMedian.from_cost_matrix(cost[:, :6], w, p=p).solve()
     more = PMedian.from_cost_matrix(cost, w, p=p).solve()
     assert more.objective <= base.objective + 1e-9 * base.objective
+
+
+@pytest.mark.parametrize(("seed", "p"), [(21, 3), (22, 4), (23, 5)])
+def test_lagrangian_branch_and_bound_equals_brute_force(seed, p, make_euclid):
+    """B&B from a deliberately poor incumbent (enumeration disabled) finds the optimum."""
+    cost, w = make_euclid(40, 12, seed)
+    allowed, none = np.ones(12, bool), np.zeros(12, bool)
+    start = np.zeros(12, bool)
+    start[:p] = True
+    best, ub, lower, nodes, done = core.lagrangian_branch_and_bound(
+        cost,
+        w,
+        p,
+        allowed,
+        none,
+        start,
+        core.objective_of(cost, w, start),
+        deadline=None,
+        enum_limit=0,
+    )
+    assert done and nodes >= 1
+    assert ub == pytest.approx(brute_pmedian(cost, w, p), rel=1e-9)
+    assert lower == pytest.approx(ub)
+    assert best.sum() == p and core.objective_of(cost, w, best) == pytest.approx(ub)
+
+
+@pytest.mark.parametrize("solver", ["bb", "radius"])
+def test_exact_solvers_agree(solver, make_euclid):
+    cost, w = make_euclid(60, 20, 31)
+    r = PMedian.from_cost_matrix(cost, w, p=5).solve("exact", starts=1, exact_solver=solver)
+    assert r.status is Status.optimal
+    assert r.objective == pytest.approx(brute_pmedian(cost, w, 5), rel=1e-9)

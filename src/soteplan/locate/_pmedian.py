@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from soteplan.errors import ParameterError
 from soteplan.locate import _pmedian_core as core
 from soteplan.locate._base import (
     FloatArray,
@@ -137,25 +138,34 @@ class PMedian:
         *,
         starts: int | None = None,
         seed: int = 0,
+        exact_solver: str = "bb",
     ) -> LocateResult:
         """Solve the model.
 
         Parameters
         ----------
         method
-            ``"exact"``: heuristic incumbent, Lagrangian bound and reduced-cost fixing, then
-            the radius MIP in HiGHS on the reduced candidate set (proves optimality unless
-            the time limit stops it).  ``"heuristic"``: greedy + fast vertex substitution,
-            with a Lagrangian lower bound.
+            ``"exact"``: heuristic incumbent, Lagrangian bound and reduced-cost fixing
+            (repeated on the reduced problem), then enumeration of a small residual problem
+            or Lagrangian branch and bound (or the radius MIP in HiGHS, ``exact_solver``);
+            proves optimality unless the time limit stops it.  ``"heuristic"``: greedy +
+            fast vertex substitution, with a Lagrangian lower bound.
         time_limit
             Wall-clock seconds for the whole solve (``None`` = no limit).
         starts
             Local-search starts (greedy + random restarts); default 4 (heuristic) or 10 (exact).
         seed
             Seed of the random restarts.
+        exact_solver
+            Last stage of ``"exact"`` when the Lagrangian bound leaves a gap: ``"bb"``
+            (default) Lagrangian branch and bound on the sites, or ``"radius"`` the radius
+            MIP in HiGHS (kept for comparison; slower on the benchmarks, see
+            ``docs/benchmarks-locate.md``).
         """
         meth = check_method(method)
         tl = check_time_limit(time_limit)
+        if exact_solver not in ("bb", "radius"):
+            raise ParameterError(f"exact_solver must be 'bb' or 'radius', got {exact_solver!r}")
         t0 = time.perf_counter()
         deadline = None if tl is None else t0 + tl
         inst = self.instance
@@ -190,9 +200,72 @@ class PMedian:
         if meth is Method.exact and status is not Status.optimal:
             closed, forced = core.fix_by_reduced_cost(lag, p, allowed, fixed, ub)
             allowed2 = allowed & ~closed
+            # repeat on the reduced problem: its Lagrangian converges faster and fixes more
+            # (every solution better than ub lies in it, so fixing against ub stays valid)
+            rounds = 1
+            fix_deadline = None if tl is None else t0 + 0.6 * tl
+            while rounds < 4 and (fix_deadline is None or time.perf_counter() < fix_deadline):
+                n_before = int(allowed2.sum()) - int(forced.sum())
+                lag2 = core.lagrangian_bound(
+                    U,
+                    wU,
+                    p,
+                    allowed2,
+                    forced,
+                    ub,
+                    max_iter=max_iter,
+                    deadline=fix_deadline,
+                )
+                if lag2.best_open is not None and lag2.best_obj < ub:
+                    best, ub = lag2.best_open, lag2.best_obj
+                bound = max(bound, min(ub, lag2.bound))
+                if relative_gap(ub, bound) <= OPT_GAP:
+                    break
+                closed2, forced = core.fix_by_reduced_cost(lag2, p, allowed2, forced, ub)
+                allowed2 = allowed2 & ~closed2
+                rounds += 1
+                if int(allowed2.sum()) - int(forced.sum()) >= n_before:
+                    break
+            closed = ~allowed2
+            meta["fixing_rounds"] = rounds
             meta["fixed_closed_by_lagrange"] = int(closed.sum() - (~allowed).sum())
             meta["fixed_open_by_lagrange"] = int(forced.sum() - fixed.sum())
             start = best if (not (best & ~allowed2).any() and (best | ~forced).all()) else None
+            if relative_gap(ub, bound) <= OPT_GAP:
+                status = Status.optimal
+        if meth is Method.exact and status is not Status.optimal:
+            n_free = int((allowed2 & ~forced).sum())
+            k_free = p - int(forced.sum())
+            n_comb = core.enumeration_size(n_free, k_free)
+            if 0 < n_comb * U.shape[0] * max(k_free, 1) <= 3e8:
+                t_enum = time.perf_counter()
+                y, obj = core.enumerate_best(U, wU, p, allowed2, forced)
+                meta.update(
+                    enumerated_combinations=n_comb,
+                    enumeration_seconds=round(time.perf_counter() - t_enum, 3),
+                )
+                if obj < ub:
+                    best, ub = y, obj
+                bound = ub
+                status = Status.optimal
+        if meth is Method.exact and status is not Status.optimal and exact_solver == "bb":
+            t_bb = time.perf_counter()
+            best, ub, lower, nodes, done = core.lagrangian_branch_and_bound(
+                U, wU, p, allowed2, forced, best, ub, deadline=deadline, lam0=lag.lam
+            )
+            bound = max(bound, min(ub, lower))
+            meta.update(
+                exact_stage="Lagrangian branch and bound (depth first, reduced-cost fixing "
+                "at every node, enumeration of small residual problems)",
+                bb_nodes=nodes,
+                bb_seconds=round(time.perf_counter() - t_bb, 3),
+            )
+            status = (
+                Status.optimal
+                if done or relative_gap(ub, bound) <= OPT_GAP
+                else (Status.time_limit)
+            )
+        if meth is Method.exact and status is not Status.optimal and exact_solver == "radius":
             remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.5)
             out, _cols, nrows, nnz = core.radius_mip(
                 U, wU, p, allowed2, forced, time_limit=remaining, start=start, reachable=reach

@@ -192,6 +192,8 @@ def lagrangian_bound(
     max_iter: int = 600,
     deadline: float | None = None,
     tol: float = 1e-7,
+    lam0: FloatArray | None = None,
+    stall_limit: int = 30,
 ) -> LagrangeOutcome:
     """Subgradient optimisation of the Lagrangian relaxation of the assignment constraints
     (Beasley 1993): ``L(λ) = Σλ_i + min_{|y|=p} Σ_j y_j Σ_i min(0, w_i c_ij − λ_i)``.
@@ -206,6 +208,8 @@ def lagrangian_bound(
     part = np.partition(Ca, min(1, Ca.shape[1] - 1), axis=1)
     lam = part[:, min(1, Ca.shape[1] - 1)].copy()
     lam[~np.isfinite(lam)] = part[~np.isfinite(lam), 0]
+    if lam0 is not None:
+        lam = lam0.copy()
     best_b, best_lam, best_rho = -np.inf, lam.copy(), np.zeros(C.shape[1])
     best_open: BoolArray | None = None
     best_obj = upper
@@ -219,7 +223,7 @@ def lagrangian_bound(
             stall = 0
         else:
             stall += 1
-            if stall >= 30:
+            if stall >= stall_limit:
                 theta /= 2.0
                 stall = 0
         if it % 10 == 1:
@@ -376,3 +380,127 @@ def radius_mip(
         cost, A, lo, hi, col_lo, col_hi, integer, time_limit=time_limit, start=x0, offset=offset
     )
     return out, cols.astype(np.int64), r + 1, int(A.nnz)
+
+
+def enumeration_size(n_free: int, k: int) -> int:
+    """Number of ways to choose the ``k`` remaining sites among ``n_free``."""
+    from math import comb
+
+    return comb(n_free, k) if 0 <= k <= n_free else 0
+
+
+def enumerate_best(
+    C: FloatArray,
+    w: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    forced: BoolArray,
+    *,
+    chunk: int = 4096,
+) -> tuple[BoolArray, float]:
+    """Exact p-median by complete enumeration of the free sites (after Lagrangian fixing
+    the residual problem is often tiny).  Vectorised over chunks of combinations."""
+    from itertools import combinations, islice
+
+    free = np.flatnonzero(allowed & ~forced)
+    k = p - int(forced.sum())
+    base = C[:, forced].min(axis=1) if forced.any() else np.full(C.shape[0], np.inf)
+    best_obj, best_combo = np.inf, np.array([], dtype=np.int64)
+    if k == 0:
+        best_obj = float(w @ base)
+    else:
+        Cf = C[:, free]
+        it = combinations(range(len(free)), k)
+        while True:
+            block = np.array(list(islice(it, chunk)), dtype=np.int64)
+            if block.size == 0:
+                break
+            d = np.broadcast_to(base[:, None], (C.shape[0], len(block))).copy()
+            for t in range(k):
+                np.minimum(d, Cf[:, block[:, t]], out=d)
+            obj = w @ d
+            i = int(np.argmin(obj))
+            if obj[i] < best_obj:
+                best_obj, best_combo = float(obj[i]), free[block[i]]
+    y = forced.copy()
+    y[best_combo] = True
+    return y, best_obj
+
+
+def lagrangian_branch_and_bound(
+    C: FloatArray,
+    w: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    forced: BoolArray,
+    best: BoolArray,
+    ub: float,
+    *,
+    deadline: float | None,
+    lam0: FloatArray | None = None,
+    node_iter: int = 400,
+    enum_limit: float = 5e7,
+) -> tuple[BoolArray, float, float, int, bool]:
+    """Depth-first branch and bound on the sites with Lagrangian bounds, reduced-cost
+    fixing at every node and complete enumeration of small residual problems.
+
+    Returns (best open mask, its objective, proven lower bound, nodes, finished).
+    """
+    rel = 1e-7
+    stack: list[tuple[BoolArray, BoolArray, FloatArray | None, float]] = [
+        (allowed.copy(), forced.copy(), lam0, -np.inf)
+    ]
+    nodes = 0
+    finished = True
+    while stack:
+        if deadline is not None and time.perf_counter() > deadline:
+            finished = False
+            break
+        al, fo, lam, pb = stack.pop()
+        if pb >= ub * (1 - rel):
+            continue
+        nodes += 1
+        while True:
+            k = p - int(fo.sum())
+            n_free = int((al & ~fo).sum())
+            if k < 0 or k > n_free:
+                break  # infeasible node
+            if enumeration_size(n_free, k) * C.shape[0] * max(k, 1) <= enum_limit:
+                y, obj = enumerate_best(C, w, p, al, fo)
+                if obj < ub:
+                    best, ub = y, obj
+                break
+            lag = lagrangian_bound(
+                C,
+                w,
+                p,
+                al,
+                fo,
+                ub,
+                max_iter=node_iter,
+                lam0=lam,
+                stall_limit=10,
+                deadline=deadline,
+            )
+            lam = lag.lam
+            if lag.best_open is not None and lag.best_obj < ub:
+                best, ub = lag.best_open, lag.best_obj
+            if lag.bound >= ub * (1 - rel):
+                break
+            closed, fo2 = fix_by_reduced_cost(lag, p, al, fo, ub)
+            al2 = al & ~closed
+            if int(al2.sum()) != int(al.sum()) or int(fo2.sum()) != int(fo.sum()):
+                al, fo = al2, fo2
+                continue
+            # branch on the free site of the Lagrangian solution with the lowest reduced cost
+            free_ch = np.flatnonzero(al & ~fo)
+            j = int(free_ch[np.argmin(lag.rho[free_ch])])
+            al_c = al.copy()
+            al_c[j] = False
+            fo_o = fo.copy()
+            fo_o[j] = True
+            stack.append((al_c, fo, lam, lag.bound))
+            stack.append((al.copy(), fo_o, lam, lag.bound))
+            break
+    lower = ub if finished else min([ub, *(b for *_, b in stack)])
+    return best, ub, float(lower), nodes, finished
