@@ -346,3 +346,30 @@ def test_cli_serve_get_prints_one_response():
     assert "health_station" in res.output
     bad = CliRunner().invoke(app, ["serve", "--get", "/api/v1/nothing"])
     assert bad.exit_code == 1 and '"ok":false' in bad.output.replace(" ", "")
+
+
+def test_indicators_by_municipality_and_by_area(client, ks, canonical_error):
+    d = client.get(f"{R}/demography/indicators", params={"year": 2020}).json()
+    rows = {r["group"]: r for r in d["rows"]}
+    assert d["source"] == "observed"
+    one = rows["179"]
+    assert one["0-14"] + one["15-64"] + one["65+"] == one["population"]
+    assert one["dependency_ratio"] == pytest.approx(100 * (one["0-14"] + one["65+"]) / one["15-64"])
+    total = rows[ks.name_fi]["population"]
+    assert total == int(ks.population_by_age(2020)["population"].sum())
+    by_area = client.get(
+        f"{R}/demography/indicators", params={"year": 2040, "grouping": "cooperation-2010"}
+    ).json()
+    assert by_area["source"].startswith("projection")
+    canonical_error(
+        client.get(f"{R}/demography/indicators", params={"year": 2020, "grouping": "nope"}), 404
+    )
+
+
+def test_nearest_times_per_postcode_area(client):
+    d = client.get(f"{R}/access/nearest", params={"service": "hospital"}).json()
+    assert len(d["rows"]) > 100
+    assert all(r["nearest_min"] >= 0 for r in d["rows"])
+    hospitals = client.get(f"{R}/service-points", params={"type": "hospital"}).json()
+    ids = {f["properties"]["id"] for f in hospitals["features"]}
+    assert {r["nearest_id"] for r in d["rows"]} <= ids

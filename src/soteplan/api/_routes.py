@@ -272,6 +272,25 @@ def projection(
     )
 
 
+@router.get(
+    "/regions/{region}/demography/indicators",
+    tags=["demography"],
+    summary="Age bands, dependency and old-age ratio by municipality or area",
+    responses=ERRORS,
+)
+def indicators(
+    region: str,
+    request: Request,
+    s: Svc,
+    year: Annotated[int, Query(ge=1900, le=2100)],
+    grouping: Annotated[str | None, Query(max_length=80)] = None,
+) -> JSONResponse:
+    _region_of(s, region)
+    return cached(
+        request, "indicators", [region, year, grouping], lambda: s.indicators(year, grouping)
+    )
+
+
 # ---------------------------------------------------------------------- access
 @router.get(
     "/regions/{region}/access/services",
@@ -303,6 +322,23 @@ def access_coverage(
     return cached(
         request, "coverage", [region, service, year, th], lambda: s.coverage(service, year, th)
     )
+
+
+@router.get(
+    "/regions/{region}/access/nearest",
+    tags=["access"],
+    summary="Car time from every postcode area to the nearest service point",
+    responses=ERRORS,
+)
+def access_nearest(
+    region: str,
+    request: Request,
+    s: Svc,
+    service: Annotated[str, Query(max_length=80)] = "health_station",
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+) -> JSONResponse:
+    _region_of(s, region)
+    return cached(request, "nearest", [region, service, year], lambda: s.nearest(service, year))
 
 
 @router.post(

@@ -310,6 +310,25 @@ class Services:
             "units": "index, base year = 100",
         }
 
+    def indicators(self, year: int, grouping: str | None = None) -> dict[str, Any]:
+        """Population by age band, dependency and old-age ratio per municipality or area.
+
+        Uses :func:`soteplan.demography.summary_table` on observed population by
+        age for ``year`` or, after the last observed year, the official projection.
+        """
+        dem = engine("demography", "summary_table")
+        pop, source = self._population_long([year])
+        groups = self.region.grouping(grouping).mapping() if grouping else None
+        table = dem.summary_table(pop, groups=groups, total_label=self.region.name_fi)
+        table.index.name = "group"
+        return {
+            "year": year,
+            "grouping": grouping,
+            "source": source[year],
+            "rows": records(table),
+            "units": {"population": "persons", "ratios": "per 100 persons aged 15-64"},
+        }
+
     def projection(
         self, name: str | None = None, municipality: str | None = None
     ) -> dict[str, Any]:
@@ -370,6 +389,24 @@ class Services:
             "facilities": geojson(
                 fac[[c for c in ("name", "municipality") if c in fac.columns] + [fac.geometry.name]]
             ),
+            "meta": jsonable(res.meta),
+        }
+
+    def nearest(self, service: str, year: int | None) -> dict[str, Any]:
+        """Car time (minutes) from every postcode area to its nearest service point."""
+        acc = engine("access", "assess")
+        with self._lock:
+            graph, origins = self._access_inputs
+        res = acc.assess(graph, origins, self._facilities(service, year), service=service)
+        of = res.origins_frame()
+        cols = [c for c in ("municipality", "nearest_min", "nearest_id") if c in of.columns]
+        frame = pd.DataFrame(of[cols]).assign(population=origins.population["all"])
+        frame.index = pd.Index([str(i) for i in origins.ids], name="origin")
+        return {
+            "service": service,
+            "year": year,
+            "rows": records(frame),
+            "units": {"nearest_min": "minutes (car)", "population": "persons"},
             "meta": jsonable(res.meta),
         }
 

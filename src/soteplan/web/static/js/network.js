@@ -46,7 +46,7 @@ function renderWhatIf(w) {
   fillTable(document.getElementById("losers-table"), [
     { key: "origin", label: t("col.postcode") },
     { key: "municipality", label: t("col.municipality"), fmt: (v) => names[v] ?? v },
-    { key: "population", label: t("col.population"), num: true, fmt: (v) => num(v) },
+    { key: "pop_all", label: t("col.population"), num: true, fmt: (v) => num(v) },
     { key: "before_min", label: t("net.before_min"), num: true, fmt: (v) => num(v, 1) },
     { key: "after_min", label: t("net.after_min"), num: true, fmt: (v) => num(v, 1) },
     { key: "change_min", label: t("net.change_min"), num: true, fmt: (v) => num(v, 1) },
