@@ -253,3 +253,19 @@ def test_region_graph_switches_to_osm_with_one_argument(ks, tmp_path):
     assert g.meta["builder"] == "osm" and "approximation" not in g.meta
     with pytest.raises(NotFoundError):
         region_graph(ks, osm_pbf=tmp_path / "missing.osm.pbf")
+
+
+def test_cli_access_by_organisation_model_and_band(ks, tmp_path):
+    from typer.testing import CliRunner
+
+    from soteplan.cli import app
+
+    _need_region_tables(ks)
+    args = ["access", "--year", "2019", "--by", "county-2023", "--band", "75+", "--format", "csv"]
+    res = CliRunner().invoke(app, args, env={"SOTEPLAN_CACHE_DIR": str(tmp_path)})
+    assert res.exit_code == 0, res.output
+    rows = pd.read_csv(__import__("io").StringIO(res.output))
+    # the 2023 county excludes Kuhmoinen (moved to Pirkanmaa in 2021), a member in 2019
+    assert list(rows["area"]) == [ks.name_fi, "(not in this model)", "Keski-Suomen hyvinvointialue"]
+    assert rows["population"].iloc[0] == rows["population"].iloc[1:].sum()
+    assert rows["≤30 min %"].iloc[2] > rows["≤30 min %"].iloc[0] > rows["≤30 min %"].iloc[1]

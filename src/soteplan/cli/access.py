@@ -41,17 +41,27 @@ def _parse_open(specs: list[str]) -> Any:
     return g.to_crs("EPSG:3067")
 
 
-def _coverage_table(result: Any, region: Any, band: str) -> pd.DataFrame:
+def _coverage_table(result: Any, region: Any, band: str, by: str) -> pd.DataFrame:
     from soteplan.access import time_distribution
 
+    groupings = {k: g.mapping() for k, g in region.groupings.items()}
     cov = result.coverage
-    dist = time_distribution(result.origins, result.nearest.minutes, band=band)
-    c = cov[(cov["level"].isin(["municipality", "region"])) & (cov["band"] == band)].copy()
+    dist = time_distribution(result.origins, result.nearest.minutes, band=band, groupings=groupings)
+    c = cov[(cov["level"].isin([by, "region"])) & (cov["band"] == band)].copy()
     d = dist.set_index(["level", "area"])
-    names = region.municipalities["name_fi"].to_dict()
-    c["name"] = [names.get(a, "Keski-Suomi" if a == "all" else a) for a in c["area"]]
-    c["code"] = c["area"].where(c["level"] == "municipality", "")
-    out = pd.DataFrame({"code": c["code"], "municipality": c["name"]})
+    if by == "municipality":
+        names = region.municipalities["name_fi"].to_dict()
+    else:
+        names = {a.id: a.name for a in region.groupings[by].areas}
+        names["(none)"] = "(not in this model)"
+    c["name"] = [
+        region.name_fi if lvl == "region" else names.get(a, a)
+        for lvl, a in zip(c["level"], c["area"], strict=True)
+    ]
+    c["code"] = c["area"].where(c["level"] == by, "")
+    out = pd.DataFrame(
+        {"code": c["code"], "municipality" if by == "municipality" else "area": c["name"]}
+    )
     out["population"] = c["population"].round().astype("int64")
     for col in [x for x in c.columns if x.startswith("share_")]:
         out[f"≤{col.removeprefix('share_')} min %"] = (100 * c[col]).round(1)
@@ -154,6 +164,12 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="Thresholds, minutes, comma-separated.")
         ] = "10,15,30,45",
         band: Annotated[str, typer.Option(help="Age band for the table: all, 65+, 75+.")] = "all",
+        by: Annotated[
+            str,
+            typer.Option(
+                help="Rows: 'municipality' or an organisation model id (e.g. county-2023)."
+            ),
+        ] = "municipality",
         fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
         top: Annotated[int, typer.Option(help="Losers to list after --close.")] = 15,
     ) -> None:
@@ -170,6 +186,10 @@ def register(app: typer.Typer) -> None:
         if band not in acc.AGE_BANDS:
             raise ParameterError(f"--band must be one of {', '.join(acc.AGE_BANDS)}")
         reg = load_region(region)
+        if by != "municipality" and by not in reg.groupings:
+            raise ParameterError(
+                f"--by must be 'municipality' or one of: {', '.join(reg.groupings)}"
+            )
         if year is None:
             year = max(reg.age_sex_years) if reg.age_sex_years else None
         graph = acc.region_graph(reg, osm_pbf=osm_pbf)
@@ -187,7 +207,7 @@ def register(app: typer.Typer) -> None:
             result, before = wi.after, wi.before
         else:
             wi, result, before = None, acc.assess(graph, origins, points, **kw), None
-        table = _coverage_table(result, reg, band)
+        table = _coverage_table(result, reg, band, by)
         title = (
             f"{reg.name_fi}: {service}, {len(result.facilities)} points"
             f"{f' in {year}' if year else ''} — car access, band {band}"
