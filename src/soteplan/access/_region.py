@@ -62,7 +62,12 @@ def region_graph(
 
 
 def region_origins(region: Region, year: int | None = None) -> Origins:
-    """Postal-code areas of the region as origins (2022 population, age bands estimated)."""
+    """Postal-code areas of the region as origins (2022 population, age bands estimated).
+
+    Areas without residents are left out.  The 65+ and 75+ bands come from the
+    municipal age structure of ``year`` (see
+    :func:`~soteplan.access.origins_from_postal_areas`).
+    """
     if not region.has_table("postal_areas"):
         raise NotFoundError(f"region {region.id} has no postal_areas table")
     pa = region.table("postal_areas")
