@@ -87,6 +87,9 @@ def test_contiguity_and_criteria(grid) -> None:
     big = ev.areas["population 2020"] >= total / 2
     assert (ev.areas[col] == big).all()
     assert ev.overall[col] == f"{int(big.sum())}/2"
+    big40 = ev.areas["population 2040"] >= total / 2
+    assert (ev.areas[f"{col} 2040 proj."] == big40).all()
+    assert ev.overall[f"{col} 2040 proj."] == f"{int(big40.sum())}/2"
 
 
 def test_net_cost_is_population_weighted(grid, two) -> None:

@@ -305,6 +305,9 @@ def evaluate(
             overall[f"{col} (areas min–max)"] = f"{vals.min():.1f}–{vals.max():.1f}"
     for c in crit:
         overall[c.column] = f"{int(areas[c.column].sum())}/{len(areas)}"
+        if proj_tot:
+            col = f"{c.column} {max(proj_tot)} proj."
+            overall[col] = f"{int(areas[col].sum())}/{len(areas)}"
     approx = [x for x in (tm.meta.get("approximation"), adj_meta.get("approximation")) if x]
     meta: dict[str, Any] = {
         "model": model.id,
@@ -406,8 +409,13 @@ def _measures(
         cp = cost_pop.reindex(mem).to_numpy(float)
         ok = np.isfinite(c) & np.isfinite(cp)
         row["net cost €/res"] = float((c[ok] * cp[ok]).sum() / cp[ok].sum()) if ok.any() else np.nan
+    last = max(proj_tot) if proj_tot else None
     for cr in crit:
         row[cr.column] = bool(tot >= cr.min_population)
+        if last is not None:
+            row[f"{cr.column} {last} proj."] = bool(
+                float(proj_tot[last].reindex(mem).sum()) >= cr.min_population
+            )
     return row
 
 
