@@ -353,6 +353,10 @@ class Services:
         acc = engine("access", "region_graph", "region_origins")
         return acc.region_graph(self.region), acc.region_origins(self.region)
 
+    def _names(self) -> dict[str, str]:
+        """Finnish names of every municipality in the region data (former members too)."""
+        return {str(k): str(v) for k, v in self.region.municipalities["name_fi"].items()}
+
     def service_types(self) -> list[str]:
         """Service types the access engine can assess."""
         return list(engine("access", "service_types").service_types(self.region))
@@ -380,6 +384,7 @@ class Services:
         return {
             "service": service,
             "year": year,
+            "names": self._names(),
             "coverage": records(
                 res.coverage[res.coverage["level"].isin(["region", "municipality"])]
             ),
@@ -454,6 +459,7 @@ class Services:
         return {
             "service": service,
             "closed": list(close),
+            "names": self._names(),
             "delta": records(d[keep]),
             "losers": records(res.losers.head(200)),
             "origins": geojson(of[["municipality", "nearest_min", "nearest_id", of.geometry.name]]),

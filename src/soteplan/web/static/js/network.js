@@ -10,6 +10,7 @@ let service = "health_station";
 function areaName(r) { return r.level === "region" ? t("net.region_total") : `${names[r.area] ?? r.area} (${r.area})`; }
 
 function renderCoverage(cov) {
+  names = { ...cov.names, ...names };
   const rows = cov.coverage.filter((r) => r.band === "all");
   fillTable(document.getElementById("coverage-table"), [
     { key: "area", label: t("col.area"), fmt: (_, r) => areaName(r) },
@@ -23,6 +24,7 @@ function renderCoverage(cov) {
 }
 
 function renderWhatIf(w) {
+  names = { ...w.names, ...names };
   const pick = (m) => w.delta.filter((r) => r.band === "all" && r.measure === m);
   const by = {};
   for (const m of ["coverage.share_15", "coverage.share_30", "nearest_min.mean"]) {
@@ -106,7 +108,7 @@ async function load() {
   document.getElementById("approx").textContent = `${t("msg.approximation")}: ${cov.meta.approximation ?? ""}`;
   if (!map) {
     const munis = await regionApi("/municipalities");
-    names = Object.fromEntries(munis.features.map((f) => [f.properties.code, f.properties.name_fi]));
+    names = { ...names, ...Object.fromEntries(munis.features.map((f) => [f.properties.code, f.properties.name_fi])) };
     map = await makeMap("map", bbox(munis));
     addMunicipalities(map, munis, "#f4f6f8");
     map.addSource("origins", { type: "geojson", data: cov.origins });
