@@ -95,6 +95,16 @@ def _shot(pg, name: str) -> None:
         pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
+def _unlabelled_controls(pg) -> list[str]:
+    """Form controls and buttons without an accessible name (label, aria-label or text)."""
+    return pg.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((el) => el.type !== 'hidden')
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                        && !el.closest('label') && !(el.textContent || '').trim()
+                        && !el.getAttribute('title'))
+        .map((el) => el.outerHTML.slice(0, 80))""")
+
+
 def _ready(pg, timeout=60_000):
     pg.wait_for_function(
         "document.body.dataset.ready === '1' || "
@@ -120,6 +130,7 @@ def test_every_page_renders_in_both_languages(server, page, lang):
             _ready(page)
         name = path.strip("/") or "overview"
         _shot(page, f"{name}-{lang}")
+        assert _unlabelled_controls(page) == [], path
     assert page.errors == []
 
 
