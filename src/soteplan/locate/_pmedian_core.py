@@ -50,7 +50,7 @@ def greedy(C: FloatArray, w: FloatArray, p: int, allowed: BoolArray, fixed: Bool
             gains = -(w @ C)
         else:
             ii, jj = np.nonzero(d1[:, None] > C)
-            gains = np.bincount(jj, weights=w[ii] * (d1[ii] - C[ii, jj]), minlength=m)
+            gains = np.bincount(jj, weights=w[ii] * (d1[ii] - C[ii, jj]), minlength=m).astype(float)
         gains[~allowed | open_mask] = -np.inf
         j = int(np.argmax(gains))
         open_mask[j] = True
