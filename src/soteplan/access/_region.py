@@ -61,12 +61,15 @@ def region_graph(
     return main_roads_graph(roads, cache=cache)
 
 
-def region_origins(region: Region, year: int | None = None) -> Origins:
+def region_origins(
+    region: Region, year: int | None = None, *, division: int | None = None
+) -> Origins:
     """Postal-code areas of the region as origins (2022 population, age bands estimated).
 
-    Areas without residents are left out.  The 65+ and 75+ bands come from the
-    municipal age structure of ``year`` (see
-    :func:`~soteplan.access.origins_from_postal_areas`).
+    Areas without residents are left out, and so are areas of municipalities
+    outside the region's division (``None``: the current one, as for every
+    other region table).  The 65+ and 75+ bands come from the municipal age
+    structure of ``year`` (see :func:`~soteplan.access.origins_from_postal_areas`).
     """
     if not region.has_table("postal_areas"):
         raise NotFoundError(f"region {region.id} has no postal_areas table")
@@ -75,6 +78,8 @@ def region_origins(region: Region, year: int | None = None) -> Origins:
         raise NotFoundError(f"region {region.id}: postal_areas has no coordinates")
     col = "population_2022" if "population_2022" in pa.columns else "population"
     pa = pa[pd.to_numeric(pa[col], errors="coerce").fillna(0) > 0]
+    if "municipality" in pa.columns:
+        pa = pa[pa["municipality"].astype(str).isin(region.municipality_codes(division))]
     return origins_from_postal_areas(
         pa, region.population_age_sex, population_column=col, year=year
     )
@@ -93,7 +98,7 @@ def service_points(region: Region, service: str, year: int | None = None) -> gpd
     """
     if service == HOME_CARE_BASE:
         m = region.municipalities
-        codes = region.municipality_codes(year)
+        codes = region.municipality_codes(None)  # the current division, as for all points
         m = m.loc[codes]
         if not {"centre_x", "centre_y"} <= set(m.columns):
             raise NotFoundError(f"region {region.id}: municipalities have no centre_x/centre_y")
