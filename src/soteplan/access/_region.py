@@ -93,6 +93,8 @@ def service_types(region: Region) -> list[str]:
 def service_points(region: Region, service: str, year: int | None = None) -> gpd.GeoDataFrame:
     """Service points of one type operating in ``year`` (GeoDataFrame indexed by id).
 
+    With ``year=None`` the points open at the end of the data (no ``valid_to``).
+
     ``home_care_base`` returns one approximate base per member municipality
     at its centre; the approximation is recorded in ``attrs["approximation"]``.
     """
@@ -120,6 +122,9 @@ def service_points(region: Region, service: str, year: int | None = None) -> gpd
             f"unknown service {service!r}; available: {', '.join(service_types(region))}"
         )
     sp = region.service_points_in(year, type=service)
+    if year is None and "valid_to" in sp.columns:
+        # no year: the points still open at the end of the data (closed ones left out)
+        sp = sp[sp["valid_to"].isna()]
     if "id" in sp.columns and sp.index.name != "id":
         sp = sp.set_index("id")
     sp = sp.copy()
