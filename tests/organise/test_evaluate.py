@@ -159,3 +159,51 @@ def test_any_partition_adds_up(grid, labels: list[int]) -> None:
     hub_pop = ev.areas["population 2020"]
     w = (ev.areas["mean min to hub"] * hub_pop).sum() / hub_pop.sum()
     assert ev.overall["mean min to hub"] == pytest.approx(w)
+
+
+def test_origin_travel_weights_residents_inside_municipalities(grid, two) -> None:
+    import numpy as np
+
+    from soteplan.organise import OriginTravel
+
+    codes = grid.municipality_codes()
+    base = straight_line_travel(grid)
+    # two origins per municipality: one at its centre (weight 1), one 6 minutes further
+    # from everything (weight 3); weights are rescaled to the municipality's population
+    munis = [c for c in codes for _ in range(2)]
+    weight = np.array([1.0, 3.0] * len(codes))
+    m = base.sub(codes).astype(np.float32)
+    minutes = np.repeat(m, 2, axis=0)
+    minutes[1::2] += 6.0
+    tc = np.repeat(base.to_central[base.index(codes)], 2)
+    tc[1::2] += 6.0
+    ot = OriginTravel(
+        tuple(f"o{i}" for i in range(len(munis))), tuple(munis), weight, tuple(codes),
+        minutes, tc.astype(np.float32), {"method": "test", "resolution": "test origins"},
+    )  # fmt: skip
+    e_mun = evaluate(two, grid, 2020, travel=base)
+    e_org = evaluate(two, grid, 2020, travel=ot)
+    # 3/4 of everyone is 6 minutes further away
+    for col in ("mean min to hub", "mean min to central"):
+        assert e_org.areas[col].to_numpy() == pytest.approx(e_mun.areas[col].to_numpy() + 4.5)
+        assert e_org.overall[col] == pytest.approx(e_mun.overall[col] + 4.5)
+    assert e_org.areas["max min to hub"].to_numpy() == pytest.approx(
+        e_mun.areas["max min to hub"].to_numpy() + 6.0
+    )
+    assert (e_org.areas["population 2020"] == e_mun.areas["population 2020"]).all()
+    assert e_org.meta["travel_note"] == "test origins to municipality centres"
+
+
+def test_postal_travel_on_keski_suomi(ks) -> None:
+    from soteplan.organise import builtin_model, postal_travel
+
+    ot = postal_travel(ks, method="straight_line")
+    assert set(ot.municipality) >= set(ks.municipality_codes())
+    assert "approximation" in ot.meta
+    county = builtin_model(ks, "county-2023")
+    ev = evaluate(county, ks, 2022, travel=ot)
+    ev_m = evaluate(county, ks, 2022, travel=straight_line_travel(ks))
+    assert ev.areas["population 2022"].sum() == pytest.approx(ks.population_total(2022).sum())
+    # residents of the hub municipality no longer all sit at the hub
+    assert ev.overall["mean min to hub"] != pytest.approx(ev_m.overall["mean min to hub"])
+    assert 0 < ev.overall["% within 30 min of hub"] < 100

@@ -54,10 +54,12 @@ from soteplan.organise._spatial import (
     ADJACENCY_BUFFER_M,
     DETOUR,
     SPEED_KMH,
+    OriginTravel,
     TravelMatrix,
     adjacency,
     default_travel,
     is_connected,
+    postal_travel,
     straight_line_travel,
 )
 
@@ -74,6 +76,7 @@ __all__ = [
     "Criterion",
     "Evaluation",
     "OrganisationModel",
+    "OriginTravel",
     "RegionalisationResult",
     "ServiceArea",
     "TravelMatrix",
@@ -91,6 +94,7 @@ __all__ = [
     "models_to_yaml",
     "optimised_model",
     "plot_models",
+    "postal_travel",
     "region_travel",
     "regionalise",
     "regionalise_arrays",

@@ -12,7 +12,13 @@ import pandas as pd
 from soteplan.demography import dependency_ratio as _dependency_ratio
 from soteplan.errors import DataError, DataProblem, ParameterError
 from soteplan.organise._model import OrganisationModel
-from soteplan.organise._spatial import TravelMatrix, adjacency, cached_travel, is_connected
+from soteplan.organise._spatial import (
+    OriginTravel,
+    TravelMatrix,
+    adjacency,
+    cached_travel,
+    is_connected,
+)
 from soteplan.region import Region
 
 __all__ = [
@@ -130,7 +136,7 @@ def evaluate(
     region: Region,
     year: int | None = None,
     *,
-    travel: TravelMatrix | None = None,
+    travel: TravelMatrix | OriginTravel | None = None,
     criteria: Sequence[Criterion] | None = None,
     within_minutes: float = DEFAULT_WITHIN_MINUTES,
     projection: str | None = None,
@@ -138,9 +144,11 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate an organisation model per area and overall.
 
-    Residents are placed at their municipality centre (municipality-level
-    resolution), so travel times are centre-to-centre and a hub's own
-    residents travel 0 minutes.
+    With a municipality matrix residents are placed at their municipality
+    centre, so travel times are centre-to-centre and a hub's own residents
+    travel 0 minutes; with :class:`~soteplan.organise.OriginTravel` they are
+    spread over postal areas (or other origins).  75+ residents are spread over
+    a municipality's origins like all residents.
 
     Parameters
     ----------
@@ -154,8 +162,11 @@ def evaluate(
         the model that are not members of the region in ``year`` are dropped
         (noted in ``meta["dropped"]``).
     travel
-        Municipality × municipality travel times; default
-        :func:`~soteplan.organise.default_travel` (cached in memory).
+        Municipality × municipality travel times (default
+        :func:`~soteplan.organise.default_travel`, cached in memory), or an
+        :class:`~soteplan.organise.OriginTravel` from finer origins (postal areas,
+        :func:`~soteplan.organise.postal_travel`) to municipality centres, whose
+        resident weights are rescaled to each municipality's population.
     criteria
         Population-base criteria (default :data:`DEFAULT_CRITERIA`).
     within_minutes
@@ -195,9 +206,7 @@ def evaluate(
         if travel is not None
         else cached_travel(region, members, central_site=model.central_site)
     )
-    ix = tm.index(members)
-    minutes = tm.minutes[np.ix_(ix, ix)].astype(np.float64)
-    to_central = tm.to_central[ix].astype(np.float64)
+    origins = _origins(tm, members, pop)
     pos = {c: i for i, c in enumerate(members)}
     neighbours, adj_meta = adjacency(region, members)
 
@@ -213,6 +222,10 @@ def evaluate(
         old75 = (
             f[f["age"] >= 75].groupby("municipality")["population"].sum().reindex(members)
         ).fillna(0.0)
+    o75: np.ndarray | None = None
+    if old75 is not None:  # 75+ spread over a municipality's origins like its residents
+        share = origins.weight / np.maximum(pop.reindex(origins.muni).to_numpy(float), 1e-12)
+        o75 = old75.reindex(origins.muni).to_numpy(float) * share
     proj_tot: dict[int, pd.Series] = {}
     proj_name = None
     proj_missing: list[str] = []
@@ -256,14 +269,15 @@ def evaluate(
         if not mem:
             continue
         areas_kept.append(a)
-        rows.append(_measures(a.id, a.name, a.hub, mem, a.levels, region, pop, minutes,
-                              to_central, pos, neighbours, age_frames, proj_tot, cost, cost_pop,
-                              within_minutes, crit, year, old75, ay))  # fmt: skip
+        rows.append(_measures(a.id, a.name, a.hub, mem, a.levels, region, pop, origins,
+                              pos, neighbours, age_frames, proj_tot, cost, cost_pop,
+                              within_minutes, crit, year, o75, ay))  # fmt: skip
     areas = pd.DataFrame(rows).set_index("area")
     # overall: region as one unit but travel to each area's own hub
-    w = pop.to_numpy()
-    hub_t = np.array([minutes[pos[c], pos[_hub_or_self(model, mapping[c], pos)]] for c in members])
-    tot = float(w.sum())
+    hub_col = {c: pos[_hub_or_self(model, mapping[c], pos)] for c in members}
+    w = origins.weight
+    hub_t = origins.minutes[np.arange(len(w)), [hub_col[m] for m in origins.muni]]
+    tot = float(pop.sum())
     overall: dict[str, Any] = {
         "name": model.name,
         "areas": len(areas),
@@ -279,12 +293,15 @@ def evaluate(
     overall[f"% within {within_minutes:g} min of hub"] = (
         100 * float(w[hub_t <= within_minutes].sum()) / tot if tot else float("nan")
     )
-    if old75 is not None:
-        o = old75.to_numpy(float)
+    if o75 is not None:
         overall[f"% aged 75+ within {within_minutes:g} min {ay}"] = (
-            100 * float(o[hub_t <= within_minutes].sum()) / float(o.sum()) if o.sum() else np.nan
+            100 * float(o75[hub_t <= within_minutes].sum()) / float(o75.sum())
+            if o75.sum()
+            else np.nan
         )
-    overall["mean min to central"] = float((w * to_central).sum() / tot) if tot else float("nan")
+    overall["mean min to central"] = (
+        float((w * origins.to_central).sum() / tot) if tot else float("nan")
+    )
     overall["contiguous"] = bool(areas["contiguous"].all())
     if cost is not None and cost_pop is not None:
         ok = cost.notna().to_numpy()
@@ -322,7 +339,11 @@ def evaluate(
         if cost_year
         else "no net cost data",
         "travel": tm.meta.get("method", "given"),
-        "travel_note": "municipality centre to centre; residents placed at their centre",
+        "travel_note": (
+            "municipality centre to centre; residents placed at their centre"
+            if isinstance(tm, TravelMatrix)
+            else f"{tm.meta.get('resolution', 'fine origins')} to municipality centres"
+        ),
         "adjacency": adj_meta.get("method"),
         "within_minutes": within_minutes,
         "criteria": [
@@ -346,6 +367,46 @@ def evaluate(
     return Evaluation(model, year, areas, pd.Series(overall, name=model.id), meta)
 
 
+@dataclass(frozen=True, eq=False)
+class _Origins:
+    """Where residents are: one row per origin with its municipality and weight (persons)."""
+
+    muni: list[str]
+    weight: np.ndarray  # persons; per municipality they add up to its population
+    minutes: np.ndarray  # origins × members (column order of ``members``), minutes
+    to_central: np.ndarray  # minutes
+
+
+def _origins(tm: TravelMatrix | OriginTravel, members: list[str], pop: pd.Series) -> _Origins:
+    if isinstance(tm, TravelMatrix):
+        ix = tm.index(members)
+        return _Origins(
+            list(members),
+            pop.reindex(members).to_numpy(float),
+            tm.minutes[np.ix_(ix, ix)].astype(np.float64),
+            tm.to_central[ix].astype(np.float64),
+        )
+    cols = {c: j for j, c in enumerate(tm.codes)}
+    absent = [c for c in members if c not in cols]
+    if absent:
+        raise ParameterError(f"origin travel times have no column for {', '.join(absent)}")
+    keep = np.isin(np.asarray(tm.municipality), members)
+    muni = [m for m, k in zip(tm.municipality, keep, strict=True) if k]
+    lacking = sorted(set(members) - set(muni))
+    if lacking:
+        raise ParameterError(f"origin travel times have no origin in {', '.join(lacking)}")
+    raw = tm.weight[keep].astype(float)
+    sums = pd.Series(raw).groupby(np.asarray(muni)).sum()
+    scale = pop.reindex(muni).to_numpy(float) / np.maximum(sums.reindex(muni).to_numpy(), 1e-12)
+    colix = np.array([cols[c] for c in members])
+    return _Origins(
+        muni,
+        raw * scale,
+        tm.minutes[keep][:, colix].astype(np.float64),
+        tm.to_central[keep].astype(np.float64),
+    )
+
+
 def _hub_or_self(model: OrganisationModel, area_id: str, pos: Mapping[str, int]) -> str:
     hub = model.area(area_id).hub
     return hub if hub in pos else next(m for m in model.area(area_id).members if m in pos)
@@ -359,8 +420,7 @@ def _measures(
     levels: tuple[str, ...],
     region: Region,
     pop: pd.Series,
-    minutes: np.ndarray,
-    to_central: np.ndarray,
+    origins: _Origins,
     pos: Mapping[str, int],
     neighbours: dict[str, frozenset[str]],
     age_frames: Mapping[str, pd.DataFrame],
@@ -370,15 +430,15 @@ def _measures(
     within: float,
     crit: Sequence[Criterion],
     year: int,
-    old75: pd.Series | None = None,
+    o75_all: np.ndarray | None = None,
     age_year: int | None = None,
 ) -> dict[str, Any]:
     if hub not in pos:
         hub = max(mem, key=lambda c: float(pop[c]))
-    ii = np.array([pos[m] for m in mem])
-    w = pop.reindex(mem).to_numpy(float)
-    t = minutes[ii, pos[hub]]
-    tot = float(w.sum())
+    sel = np.isin(np.asarray(origins.muni), mem)
+    w = origins.weight[sel]
+    t = origins.minutes[sel, pos[hub]]
+    tot = float(pop.reindex(mem).sum())
     row: dict[str, Any] = {
         "area": aid,
         "name": name,
@@ -396,12 +456,12 @@ def _measures(
     row[f"% within {within:g} min of hub"] = (
         100 * float(w[t <= within].sum()) / tot if tot else float("nan")
     )
-    if old75 is not None:
-        o = old75.reindex(mem).to_numpy(float)
+    if o75_all is not None:
+        o = o75_all[sel]
         row[f"% aged 75+ within {within:g} min {age_year}"] = (
             100 * float(o[t <= within].sum()) / float(o.sum()) if o.sum() else float("nan")
         )
-    tc = to_central[ii]
+    tc = origins.to_central[sel]
     row["mean min to central"] = float((w * tc).sum() / tot) if tot else float("nan")
     row["contiguous"] = is_connected(mem, neighbours)
     if cost is not None and cost_pop is not None:
@@ -440,7 +500,7 @@ def compare(
     region: Region | None = None,
     year: int | None = None,
     *,
-    travel: TravelMatrix | None = None,
+    travel: TravelMatrix | OriginTravel | None = None,
     criteria: Sequence[Criterion] | None = None,
     within_minutes: float = DEFAULT_WITHIN_MINUTES,
 ) -> pd.DataFrame:

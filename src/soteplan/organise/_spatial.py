@@ -36,12 +36,14 @@ __all__ = [
     "ADJACENCY_BUFFER_M",
     "DETOUR",
     "SPEED_KMH",
+    "OriginTravel",
     "TravelMatrix",
     "adjacency",
     "cached_travel",
     "central_site_of",
     "centres",
     "default_travel",
+    "postal_travel",
     "straight_line_travel",
 ]
 
@@ -115,6 +117,134 @@ class TravelMatrix:
         m = frame.reindex(index=list(codes), columns=list(codes)).to_numpy(np.float32)
         tc = to_central.reindex(list(codes)).to_numpy(np.float32)
         return cls(codes, m, tc, dict(meta or {"method": "given"}))
+
+
+@dataclass(frozen=True, eq=False)
+class OriginTravel:
+    """Car travel times from fine origins (postal areas …) to municipality centres.
+
+    Lets :func:`~soteplan.organise.evaluate` weight travel times by where people
+    live inside a municipality instead of placing everyone at its centre.
+
+    Attributes
+    ----------
+    origin_ids
+        Identifiers of the origins (e.g. postcodes).
+    municipality
+        Municipality code of every origin.
+    weight
+        Residents of every origin (persons); :func:`evaluate` rescales them so that
+        each municipality's weights add up to its population in the evaluated year.
+    codes
+        Municipality codes of the columns (destinations: municipality centres).
+    minutes
+        ``float32`` origins × codes, minutes.
+    to_central
+        ``float32`` minutes from every origin to the central hospital.
+    meta
+        ``method``, ``units``, ``resolution`` and ``approximation`` when approximate.
+    """
+
+    origin_ids: tuple[str, ...]
+    municipality: tuple[str, ...]
+    weight: npt.NDArray[np.float64]
+    codes: tuple[str, ...]
+    minutes: npt.NDArray[np.float32]
+    to_central: npt.NDArray[np.float32]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n_o, n_d = len(self.origin_ids), len(self.codes)
+        if (
+            len(self.municipality) != n_o
+            or self.weight.shape != (n_o,)
+            or self.minutes.shape != (n_o, n_d)
+            or self.to_central.shape != (n_o,)
+        ):
+            raise ParameterError("origin travel arrays do not match the origins and codes")
+        if not np.all(np.isfinite(self.minutes)) or np.any(self.minutes < 0):
+            raise ParameterError("travel times must be finite and non-negative")
+        if np.any(self.weight < 0):
+            raise ParameterError("origin weights must be non-negative")
+
+
+def postal_travel(
+    region: Region,
+    codes: Sequence[str] | None = None,
+    *,
+    method: str = "default",
+    central_site: str | None = None,
+    detour: float = DETOUR,
+    speed_kmh: float = SPEED_KMH,
+) -> OriginTravel:
+    """Travel times from postal-area centroids (weighted by residents) to municipality centres.
+
+    Parameters
+    ----------
+    region
+        The region with a ``postal_areas`` table (points, ``municipality``,
+        ``population_2022``).
+    codes
+        Municipalities (default: current members).  A municipality without a
+        populated postal area is represented by its centre.
+    method
+        ``"default"`` (road network when the region has ``main_roads``, else
+        straight line), ``"network"`` or ``"straight_line"``.
+    central_site, detour, speed_kmh
+        As in :func:`straight_line_travel`.
+    """
+    if method not in ("default", "network", "straight_line"):
+        raise ParameterError(f"method must be default, network or straight_line, got {method!r}")
+    codes = list(codes) if codes is not None else region.municipality_codes()
+    site = central_site if central_site is not None else central_site_of(region)
+    pa = region.table("postal_areas")
+    col = "population_2022" if "population_2022" in pa.columns else None
+    if col is None or "municipality" not in pa.columns:
+        raise DataError("postal_areas needs columns municipality and population_2022")
+    pa = pa[pa["municipality"].astype(str).isin(codes) & (pa[col].fillna(0) > 0)]
+    ids = [str(x) for x in pa.get("postcode", pa.index)]
+    munis = [str(m) for m in pa["municipality"]]
+    weight = pa[col].to_numpy(np.float64)
+    xy = np.column_stack([pa.geometry.x.to_numpy(), pa.geometry.y.to_numpy()])
+    missing = [c for c in codes if c not in set(munis)]
+    if missing:
+        mxy = centres(region, missing)
+        ids += [f"centre-{c}" for c in missing]
+        munis += missing
+        weight = np.concatenate([weight, np.ones(len(missing))])
+        xy = np.vstack([xy, mxy])
+    dest = centres(region, codes)
+    cxy = _central_xy(region, site, codes)
+    use_net = method == "network" or (method == "default" and region.has_table("main_roads"))
+    if use_net:
+        from soteplan.network import main_roads_graph, travel_times
+
+        graph = main_roads_graph(region.table("main_roads"))
+        res = travel_times(graph, xy, np.vstack([dest, cxy[None, :]]))
+        mins = np.asarray(res.minutes, dtype=np.float32)
+        if not np.all(np.isfinite(mins)):
+            raise DataError("road network leaves some postal areas unreachable")
+        meta: dict[str, Any] = {"method": "road_network", **dict(res.meta)}
+    else:
+        allp = np.vstack([dest, cxy[None, :]])
+        d = np.hypot(xy[:, None, 0] - allp[None, :, 0], xy[:, None, 1] - allp[None, :, 1])
+        mins = (d * detour / (speed_kmh * 1000.0 / 60.0)).astype(np.float32)
+        meta = {
+            "method": "straight_line",
+            "approximation": "travel time = straight-line distance from postal-area centroids "
+            f"to municipality centres × {detour:g} detour at {speed_kmh:g} km/h",
+        }
+    meta.update(
+        {
+            "units": "minutes",
+            "resolution": "postal areas (centroids, residents 2022)",
+            "centre_stand_ins": missing,
+        }
+    )
+    return OriginTravel(
+        tuple(ids), tuple(munis), weight, tuple(codes), mins[:, :-1].copy(),
+        mins[:, -1].copy(), meta,
+    )  # fmt: skip
 
 
 def centres(region: Region, codes: Sequence[str]) -> npt.NDArray[np.float64]:
