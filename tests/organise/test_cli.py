@@ -117,3 +117,13 @@ def test_errors() -> None:
     assert isinstance(res.exception, ParameterError)
     res = runner.invoke(app, ["organise", "show", "no-such-model"])
     assert isinstance(res.exception, NotFoundError)
+
+
+def test_compare_at_postal_resolution() -> None:
+    out = json.loads(
+        run("compare", "county-2023", "--resolution", "postal", "--travel", "straight-line",
+            "--format", "json")
+    )  # fmt: skip
+    rows = {r["measure"]: r["county-2023"] for r in out["rows"]}
+    assert rows["mean min to hub"] > 0
+    assert "postal areas" in out["meta"]["travel_note"]

@@ -36,6 +36,23 @@ TravelOpt = Annotated[
         "line), network, or straight-line (centre distance × 1.3 at 75 km/h; an approximation).",
     ),
 ]
+
+
+class Resolution(StrEnum):
+    """Where residents are placed for travel measures."""
+
+    municipality = "municipality"
+    postal = "postal"
+
+
+ResolutionOpt = Annotated[
+    Resolution,
+    typer.Option(
+        "--resolution",
+        help="Residents at municipality centres, or spread over postal areas (weighted by "
+        "their 2022 residents) for the travel measures.",
+    ),
+]
 YearOpt = Annotated[int | None, typer.Option(help="Population year (default: latest).")]
 WithinOpt = Annotated[
     float, typer.Option("--within", help="Threshold of the 'share within' measure, minutes.")
@@ -69,6 +86,20 @@ def _travel(region: Any, mode: TravelMode) -> Any:
     return tm
 
 
+def _eval_travel(region: Any, mode: TravelMode, resolution: Resolution, tm: Any) -> Any:
+    """The travel input of the evaluation: the municipality matrix or postal origins."""
+    if resolution is Resolution.municipality:
+        return tm
+    from soteplan.organise import postal_travel
+
+    method = {
+        TravelMode.default: "default",
+        TravelMode.network: "network",
+        TravelMode.straight_line: "straight_line",
+    }[mode]
+    return postal_travel(region, method=method)
+
+
 def _models(
     region: Any, names: list[str], models_file: Path | None, travel: Any = None
 ) -> list[Any]:
@@ -93,10 +124,14 @@ def _models(
 
 
 def _evaluate(model: Any, region: Any, year: int | None, travel: Any, within: float) -> Any:
-    from soteplan.organise import evaluate
+    from soteplan.organise import OriginTravel, evaluate
 
     if travel is not None and set(region.municipality_codes(year)) - set(travel.codes):
         travel = None  # membership of another year: use the default for those codes
+    if isinstance(travel, OriginTravel) and set(region.municipality_codes(year)) - set(
+        travel.municipality
+    ):
+        travel = None
     return evaluate(model, region, year, travel=travel, within_minutes=within)
 
 
@@ -205,6 +240,7 @@ def register(app: typer.Typer) -> None:
         region: RegionOpt = "keski-suomi",
         year: YearOpt = None,
         travel: TravelOpt = TravelMode.default,
+        resolution: ResolutionOpt = Resolution.municipality,
         within: WithinOpt = 30.0,
         models_file: ModelsFileOpt = None,
         out: OutOpt = None,
@@ -217,7 +253,7 @@ def register(app: typer.Typer) -> None:
         with progress_bar("evaluating", 1) as tick:
             tm = _travel(r, travel)
             model = _models(r, [name], models_file, tm)[0]
-            ev = _evaluate(model, r, year, tm, within)
+            ev = _evaluate(model, r, year, _eval_travel(r, travel, resolution, tm), within)
             tick(1)
         if fmt is not OutputFormat.table:
             print_frame(_area_table(ev), fmt, meta=_jsonable(ev.meta))
@@ -254,6 +290,7 @@ def register(app: typer.Typer) -> None:
         region: RegionOpt = "keski-suomi",
         year: YearOpt = None,
         travel: TravelOpt = TravelMode.default,
+        resolution: ResolutionOpt = Resolution.municipality,
         within: WithinOpt = 30.0,
         areas: Annotated[bool, typer.Option(help="Also print every model's area table.")] = True,
         models_file: ModelsFileOpt = None,
@@ -269,8 +306,9 @@ def register(app: typer.Typer) -> None:
         evs = []
         with progress_bar("evaluating models", len(wanted)) as tick:
             tm = _travel(r, travel)
+            ev_tm = _eval_travel(r, travel, resolution, tm)
             for i, m in enumerate(_models(r, wanted, models_file, tm)):
-                evs.append(_evaluate(m, r, year, tm, within))
+                evs.append(_evaluate(m, r, year, ev_tm, within))
                 tick(i + 1)
         table = compare(evs)
         if fmt is not OutputFormat.table:
