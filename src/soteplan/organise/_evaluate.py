@@ -12,6 +12,7 @@ import pandas as pd
 from soteplan.demography import dependency_ratio as _dependency_ratio
 from soteplan.errors import DataError, DataProblem, ParameterError
 from soteplan.organise._model import OrganisationModel
+from soteplan.organise._origins import Origins, origins_of
 from soteplan.organise._spatial import (
     OriginTravel,
     TravelMatrix,
@@ -206,7 +207,7 @@ def evaluate(
         if travel is not None
         else cached_travel(region, members, central_site=model.central_site)
     )
-    origins = _origins(tm, members, pop)
+    origins = origins_of(tm, members, pop)
     pos = {c: i for i, c in enumerate(members)}
     neighbours, adj_meta = adjacency(region, members)
 
@@ -367,46 +368,6 @@ def evaluate(
     return Evaluation(model, year, areas, pd.Series(overall, name=model.id), meta)
 
 
-@dataclass(frozen=True, eq=False)
-class _Origins:
-    """Where residents are: one row per origin with its municipality and weight (persons)."""
-
-    muni: list[str]
-    weight: np.ndarray  # persons; per municipality they add up to its population
-    minutes: np.ndarray  # origins × members (column order of ``members``), minutes
-    to_central: np.ndarray  # minutes
-
-
-def _origins(tm: TravelMatrix | OriginTravel, members: list[str], pop: pd.Series) -> _Origins:
-    if isinstance(tm, TravelMatrix):
-        ix = tm.index(members)
-        return _Origins(
-            list(members),
-            pop.reindex(members).to_numpy(float),
-            tm.minutes[np.ix_(ix, ix)].astype(np.float64),
-            tm.to_central[ix].astype(np.float64),
-        )
-    cols = {c: j for j, c in enumerate(tm.codes)}
-    absent = [c for c in members if c not in cols]
-    if absent:
-        raise ParameterError(f"origin travel times have no column for {', '.join(absent)}")
-    keep = np.isin(np.asarray(tm.municipality), members)
-    muni = [m for m, k in zip(tm.municipality, keep, strict=True) if k]
-    lacking = sorted(set(members) - set(muni))
-    if lacking:
-        raise ParameterError(f"origin travel times have no origin in {', '.join(lacking)}")
-    raw = tm.weight[keep].astype(float)
-    sums = pd.Series(raw).groupby(np.asarray(muni)).sum()
-    scale = pop.reindex(muni).to_numpy(float) / np.maximum(sums.reindex(muni).to_numpy(), 1e-12)
-    colix = np.array([cols[c] for c in members])
-    return _Origins(
-        muni,
-        raw * scale,
-        tm.minutes[keep][:, colix].astype(np.float64),
-        tm.to_central[keep].astype(np.float64),
-    )
-
-
 def _hub_or_self(model: OrganisationModel, area_id: str, pos: Mapping[str, int]) -> str:
     hub = model.area(area_id).hub
     return hub if hub in pos else next(m for m in model.area(area_id).members if m in pos)
@@ -420,7 +381,7 @@ def _measures(
     levels: tuple[str, ...],
     region: Region,
     pop: pd.Series,
-    origins: _Origins,
+    origins: Origins,
     pos: Mapping[str, int],
     neighbours: dict[str, frozenset[str]],
     age_frames: Mapping[str, pd.DataFrame],
