@@ -23,19 +23,11 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    """Attach every command group.  One line per group; keep alphabetical."""
-    from soteplan.cli import access as _access
-    from soteplan.cli import demography as _demography
-    from soteplan.cli import region as _region
-    from soteplan.cli import scenario as _scenario
+    """Attach every command group, in the order ``soteplan --help`` lists them."""
+    from soteplan.cli import access, demography, locate, organise, region, scenario, web
 
-    _access.register(app)
-    _demography.register(app)
-    __import__("soteplan.cli.locate", fromlist=["register"]).register(app)
-    __import__("soteplan.cli.organise", fromlist=["register"]).register(app)
-    _region.register(app)
-    _scenario.register(app)
-    __import__("soteplan.cli.web", fromlist=["register"]).register(app)
+    for group in (demography, access, locate, organise, scenario, web, region):
+        group.register(app)
 
 
 _register()
