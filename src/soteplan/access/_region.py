@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from soteplan.access._origins import Origins, origins_from_postal_areas
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HOME_CARE_APPROXIMATION",
     "HOME_CARE_BASE",
+    "region_anchors",
     "region_graph",
     "region_groupings",
     "region_origins",
@@ -39,6 +41,12 @@ def region_graph(
 ) -> RoadGraph:
     """The road graph of a region: the real OSM network when a PBF is given, else main roads.
 
+    Without a PBF the approximate graph of
+    :func:`~soteplan.network.main_roads_graph` is built with the region's
+    anchor points (:func:`region_anchors`) as nodes of its connecting-road
+    approximation, so that origins, service points and centres join the
+    network where they are.
+
     Parameters
     ----------
     region
@@ -58,7 +66,43 @@ def region_graph(
     roads = region.table("main_roads")
     if not isinstance(roads, gpd.GeoDataFrame):
         raise NotFoundError(f"region {region.id}: main_roads is not a geometry table")
-    return main_roads_graph(roads, cache=cache)
+    return main_roads_graph(roads, anchors=region_anchors(region), cache=cache)
+
+
+def region_anchors(region: Region) -> npt.NDArray[np.float64]:
+    """Points of a region that anchor the connecting-road approximation (EPSG:3067 metres).
+
+    Municipal centres (``centre_x``/``centre_y`` of every municipality of the
+    table), a representative point of every urban settlement, postal-area
+    points (the origins) and every service point of any year: ``(n, 2)`` array, duplicates removed.
+    """
+    parts: list[npt.NDArray[np.float64]] = []
+    m = region.municipalities
+    if {"centre_x", "centre_y"} <= set(m.columns):
+        c = m[["centre_x", "centre_y"]].apply(pd.to_numeric, errors="coerce").dropna()
+        parts.append(c.to_numpy(dtype=np.float64))
+    for name in ("urban_settlements", "postal_areas"):
+        if region.has_table(name):
+            t = region.table(name)
+            if isinstance(t, gpd.GeoDataFrame) and len(t):
+                parts.append(_xy(t))
+    sp = region.service_points
+    if isinstance(sp, gpd.GeoDataFrame) and len(sp):
+        parts.append(_xy(sp))
+    if not parts:
+        return np.zeros((0, 2))
+    xy = np.vstack(parts)
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    return np.asarray(np.unique(np.round(xy, 1), axis=0), dtype=np.float64)
+
+
+def _xy(frame: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
+    geo = frame.geometry
+    geo = geo[geo.notna() & ~geo.is_empty]
+    if geo.crs is not None and geo.crs.to_epsg() != 3067:
+        geo = geo.to_crs("EPSG:3067")
+    pts = geo.representative_point() if (geo.geom_type != "Point").any() else geo
+    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]).astype(np.float64)
 
 
 def region_origins(

@@ -1,4 +1,4 @@
-"""Builders of :class:`RoadGraph`: OpenStreetMap PBF, road-line layers, Keski-Suomi main roads."""
+"""Builders of :class:`RoadGraph`: OpenStreetMap PBF and road-line layers."""
 
 from __future__ import annotations
 
@@ -26,23 +26,17 @@ from soteplan.network._graph import (
     RoadGraph,
     cached_graph,
     content_hash,
-    frame_hash,
 )
 from soteplan.network._speeds import (
-    MAIN_ROAD_SPEEDS_KMH,
     OSM_DEFAULT_SPEED_KMH,
     OSM_HIGHWAY_SPEEDS_KMH,
     parse_maxspeed,
 )
 
-__all__ = ["KS_APPROXIMATION", "bridge_components", "from_lines", "from_osm", "main_roads_graph"]
+__all__ = ["BUILDER_VERSION", "from_lines", "from_osm"]
 
-#: The label every result computed on the main-road graph carries.
-KS_APPROXIMATION = (
-    "approximate road network: main roads (valtatie+kantatie) + straight-line access legs"
-)
 #: Version of the builders' logic, part of every cache key: bump when a builder changes.
-BUILDER_VERSION = 2
+BUILDER_VERSION = 3
 #: Default minutes per metre when a line has no speed: 60 km/h.
 _DEFAULT_LINE_SPEED_KMH = 60.0
 
@@ -322,158 +316,4 @@ def from_lines(
             "crs": "EPSG:3067",
             **dict(meta or {}),
         },
-    )
-
-
-def main_roads_graph(
-    main_roads: gpd.GeoDataFrame,
-    *,
-    speeds: Mapping[str, float] | None = None,
-    snap_tolerance_m: float = 600.0,
-    max_segment_m: float = 500.0,
-    access_speed_kmh: float = DEFAULT_ACCESS_SPEED_KMH,
-    access_detour: float = DEFAULT_ACCESS_DETOUR,
-    cache: bool | str | Path = False,
-) -> RoadGraph:
-    """The approximate Keski-Suomi network: main roads plus straight-line access legs.
-
-    The main-road layer (valtatie + kantatie, digitised from Väylä's road maps;
-    ``road_class`` column) is turned into a graph with
-    :data:`~soteplan.network._speeds.MAIN_ROAD_SPEEDS_KMH` (valtatie 80,
-    kantatie 70 km/h).  Every origin and service point joins its nearest
-    main-road node by a straight-line leg of ``distance × 1.3`` at 40 km/h,
-    and two points may also be joined directly by such a leg (whichever is
-    faster).  The detour factor 1.3 lies in the usual range of road-to-crow-flies
-    ratios ("circuity factors", roughly 1.2–1.4 for national road networks, e.g.
-    Ballou, Rahardja & Sakai 2002), towards the top as lake districts force
-    detours; it is chosen, not calibrated on Keski-Suomi.  40 km/h is an
-    average over village streets (30–50 km/h) and connecting roads (60–80 km/h)
-    including the start and end of the trip.  Results carry
-    ``meta["approximation"]`` = :data:`KS_APPROXIMATION`.
-
-    Parameters
-    ----------
-    main_roads
-        GeoDataFrame of LineStrings with ``road_class`` in {valtatie, kantatie}.
-    speeds
-        Overrides of the class speeds (km/h).
-    snap_tolerance_m
-        Join line ends within this distance (metres); the source maps have
-        a pixel size of about 160–200 m.
-    max_segment_m
-        Densify roads so that points join within about this spacing (metres).
-    access_speed_kmh, access_detour
-        Straight-line access leg (see above).
-    cache
-        ``False`` (default: the graph builds in well under a second), ``True``
-        (default cache directory) or a directory.
-    """
-    if "road_class" not in main_roads.columns:
-        raise MissingColumnError("main roads: no column 'road_class' (valtatie|kantatie)")
-    table = {**MAIN_ROAD_SPEEDS_KMH, **dict(speeds or {})}
-    params = {
-        "builder": "main_roads",
-        "version": BUILDER_VERSION,
-        "speeds": table,
-        "snap_tolerance_m": snap_tolerance_m,
-        "max_segment_m": max_segment_m,
-        "access_speed_kmh": access_speed_kmh,
-        "access_detour": access_detour,
-    }
-    return cached_graph(
-        "mainroads",
-        frame_hash(main_roads, params),
-        lambda: _main_roads(
-            main_roads, table, snap_tolerance_m, max_segment_m, access_speed_kmh, access_detour
-        ),
-        cache=cache,
-    )
-
-
-def _main_roads(
-    main_roads: gpd.GeoDataFrame,
-    table: dict[str, float],
-    snap_tolerance_m: float,
-    max_segment_m: float,
-    access_speed_kmh: float,
-    access_detour: float,
-) -> RoadGraph:
-    g = from_lines(
-        main_roads,
-        snap_tolerance_m=snap_tolerance_m,
-        class_column="road_class",
-        class_speeds=table,
-        max_segment_m=max_segment_m,
-        access_speed_kmh=access_speed_kmh,
-        access_detour=access_detour,
-        direct_legs=True,
-        meta={
-            "builder": "main_roads",
-            "source": "Väylä main roads (valtatie + kantatie), digitised, approximate",
-            "speeds": ", ".join(f"{k} {v:g} km/h" for k, v in table.items()),
-            "access_leg": f"straight line × {access_detour:g} at {access_speed_kmh:g} km/h",
-            "approximation": KS_APPROXIMATION,
-        },
-    )
-    return bridge_components(g)
-
-
-def bridge_components(graph: RoadGraph) -> RoadGraph:
-    """Join every piece of a disconnected graph to the rest by a straight-line link.
-
-    Digitised road layers have gaps where roads meet (junctions at map scale,
-    ferries, roads leaving the map).  Each weakly connected component other
-    than the largest is linked, in both directions, from its node closest to
-    the rest of the graph; the link takes ``distance × access_detour`` at
-    ``access_speed_kmh`` like an access leg.  ``meta["bridged_components"]``
-    counts the links.
-    """
-    from scipy.spatial import cKDTree
-
-    n_comp, label = connected_components(graph.csr(), directed=False)
-    if n_comp <= 1:
-        return graph
-    tails, heads = list(graph.tails()), list(graph.indices.astype(np.int64))
-    minutes = list(graph.travel_time_min.astype(np.float64))
-    lengths = list(graph.length_m.astype(np.float64))
-    xy = np.column_stack([graph.x, graph.y])
-    sizes = np.bincount(label)
-    main = int(np.argmax(sizes))
-    joined = label == main
-    # attach components nearest-first so that chains of pieces all reach the main one
-    pending = [c for c in np.argsort(-sizes) if c != main]
-    while pending:
-        tree = cKDTree(xy[joined])
-        joined_idx = np.flatnonzero(joined)
-        best = None
-        for c in pending:
-            members = np.flatnonzero(label == c)
-            d, k = tree.query(xy[members], k=1)
-            i = int(np.argmin(d))
-            if best is None or d[i] < best[0]:
-                best = (float(d[i]), c, int(members[i]), int(joined_idx[k[i]]))
-        if best is None:  # pragma: no cover - pending is non-empty
-            break
-        dist, c, a, b = best
-        t = float(graph.access_minutes(np.array(dist)))
-        tails += [a, b]
-        heads += [b, a]
-        minutes += [t, t]
-        lengths += [dist * graph.access_detour] * 2
-        joined |= label == c
-        pending.remove(c)
-    meta = dict(graph.meta)
-    meta["bridged_components"] = n_comp - 1
-    return RoadGraph.from_edges(
-        tails,
-        heads,
-        minutes,
-        lengths,
-        graph.x,
-        graph.y,
-        node_id=graph.node_id,
-        access_speed_kmh=graph.access_speed_kmh,
-        access_detour=graph.access_detour,
-        direct_legs=graph.direct_legs,
-        meta=meta,
     )

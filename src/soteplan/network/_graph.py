@@ -212,7 +212,7 @@ class RoadGraph:
     @classmethod
     def from_main_roads(cls, main_roads: Any, **kwargs: Any) -> RoadGraph:
         """Approximate main-road graph; see :func:`soteplan.network.main_roads_graph`."""
-        from soteplan.network._builders import main_roads_graph
+        from soteplan.network._mainroads import main_roads_graph
 
         return main_roads_graph(main_roads, **kwargs)
 
