@@ -203,6 +203,7 @@ class PMedian:
             # repeat on the reduced problem: its Lagrangian converges faster and fixes more
             # (every solution better than ub lies in it, so fixing against ub stays valid)
             rounds = 1
+            lam_last = lag.lam
             fix_deadline = None if tl is None else t0 + 0.6 * tl
             while rounds < 4 and (fix_deadline is None or time.perf_counter() < fix_deadline):
                 n_before = int(allowed2.sum()) - int(forced.sum())
@@ -216,6 +217,7 @@ class PMedian:
                     max_iter=max_iter,
                     deadline=fix_deadline,
                 )
+                lam_last = lag2.lam
                 if lag2.best_open is not None and lag2.best_obj < ub:
                     best, ub = lag2.best_open, lag2.best_obj
                 bound = max(bound, min(ub, lag2.bound))
@@ -251,7 +253,7 @@ class PMedian:
         if meth is Method.exact and status is not Status.optimal and exact_solver == "bb":
             t_bb = time.perf_counter()
             best, ub, lower, nodes, done = core.lagrangian_branch_and_bound(
-                U, wU, p, allowed2, forced, best, ub, deadline=deadline, lam0=lag.lam
+                U, wU, p, allowed2, forced, best, ub, deadline=deadline, lam0=lam_last
             )
             bound = max(bound, min(ub, lower))
             meta.update(
