@@ -99,14 +99,26 @@ def _save_map(
     plt.close(fig)
 
 
-def _save_curve(path: Path, df: pd.DataFrame, title: str) -> None:
+def _save_curve(
+    path: Path, df: pd.DataFrame, title: str, existing: tuple[int, float] | None = None
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(df.index, df["mean min"], marker="o")
+    ax.plot(df.index, df["mean min"], marker="o", label="optimal sites (p-median)")
+    if existing is not None:
+        ax.scatter(
+            [existing[0]],
+            [existing[1]],
+            marker="s",
+            color="#d62728",
+            zorder=5,
+            label="existing sites",
+        )
+    ax.legend(fontsize=8)
     ax.set_xlabel("number of sites p")
     ax.set_ylabel("population-weighted mean minutes")
     ax.set_title(title, fontsize=10)
@@ -225,7 +237,12 @@ def register(app: typer.Typer) -> None:
             )
             if out is not None:
                 df.to_csv(out / "locate_curve.csv")
-                _save_curve(out / "locate_curve.png", df, f"{service}: p-median, weights {weights}")
+                _save_curve(
+                    out / "locate_curve.png",
+                    df,
+                    f"{service}: p-median, weights {weights}",
+                    existing=(len(existing), base_s["mean min"]),
+                )
                 last = results[ps[-1]]
                 last.to_frame().to_csv(out / f"locate_p{ps[-1]}_assignment.csv")
                 _save_map(
