@@ -80,9 +80,7 @@ def _travel(region: Any, mode: TravelMode) -> Any:
     else:
         if not region.has_table("main_roads"):
             raise ParameterError(f"region {region.id} has no main_roads table for --travel network")
-        tm = network_travel(
-            region, codes, region.table("main_roads"), central_site=central_site_of(region)
-        )
+        tm = network_travel(region, codes, central_site=central_site_of(region))
     return tm
 
 

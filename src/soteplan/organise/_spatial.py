@@ -217,9 +217,10 @@ def postal_travel(
     cxy = _central_xy(region, site, codes)
     use_net = method == "network" or (method == "default" and region.has_table("main_roads"))
     if use_net:
-        from soteplan.network import main_roads_graph, travel_times
+        from soteplan.access import region_graph
+        from soteplan.network import travel_times
 
-        graph = main_roads_graph(region.table("main_roads"))
+        graph = region_graph(region)  # the same network as the access engine
         res = travel_times(graph, xy, np.vstack([dest, cxy[None, :]]))
         mins = np.asarray(res.minutes, dtype=np.float32)
         if not np.all(np.isfinite(mins)):
@@ -347,12 +348,17 @@ def straight_line_travel(
 
 
 def network_travel(
-    region: Region, codes: Sequence[str], roads: pd.DataFrame, *, central_site: str = "179"
+    region: Region, codes: Sequence[str], *, central_site: str = "179"
 ) -> TravelMatrix:
-    """Travel times on the approximate main-road graph of :mod:`soteplan.network`."""
-    from soteplan.network import main_roads_graph, travel_times
+    """Travel times on the region's road graph (:func:`soteplan.access.region_graph`).
 
-    graph = main_roads_graph(roads)
+    This is the graph the access engine uses: for Keski-Suomi the approximate
+    main-road network with connecting roads through the region's places.
+    """
+    from soteplan.access import region_graph
+    from soteplan.network import travel_times
+
+    graph = region_graph(region)
     xy = centres(region, codes)
     cxy = _central_xy(region, central_site, codes)
     res = travel_times(graph, xy, np.vstack([xy, cxy[None, :]]))
@@ -377,9 +383,7 @@ def default_travel(
     codes = list(codes) if codes is not None else region.municipality_codes()
     if region.has_table("main_roads"):
         try:
-            return network_travel(
-                region, codes, region.table("main_roads"), central_site=central_site
-            )
+            return network_travel(region, codes, central_site=central_site)
         except ImportError:  # pragma: no cover - network engine absent
             pass
     return straight_line_travel(region, codes, central_site=central_site)
