@@ -11,7 +11,8 @@ p-median files and plain CSV cost matrices are included.
 
 from soteplan.locate._base import LocateResult, Method, Status, TravelTimesLike
 from soteplan.locate._capacitated import CapacitatedPMedian
-from soteplan.locate._coverage import MaxCover, PCenter, SetCover
+from soteplan.locate._coverage import MaxCover, SetCover
+from soteplan.locate._pcenter import PCenter
 from soteplan.locate._pmedian import PMedian
 from soteplan.locate._readers import (
     OrlibInstance,
