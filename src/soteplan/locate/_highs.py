@@ -8,8 +8,6 @@ objective, the proven dual bound and HiGHS' own status.  Time limits are in seco
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from dataclasses import dataclass
 
@@ -18,32 +16,12 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from soteplan._highs import new_highs
 from soteplan.errors import SolverError
 
 __all__ = ["MipOutcome", "solve_mip"]
 
 _INF = highspy.kHighsInf
-_BANNER_DONE = False
-
-
-def _new_highs() -> highspy.Highs:
-    """Create a HiGHS instance; the first one prints a licence banner to fd 1, which we mute
-    so that ``--format json`` output of the CLI stays parseable."""
-    global _BANNER_DONE
-    if _BANNER_DONE:
-        return highspy.Highs()
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-        _BANNER_DONE = True
-    return h
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,7 +92,7 @@ def solve_mip(
     t0 = time.perf_counter()
     csc = sp.csc_matrix(A)
     ncol = len(cost)
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", int(threads))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))

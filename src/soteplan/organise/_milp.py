@@ -23,7 +23,6 @@ problem", Geographical Analysis 43):
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,31 +32,12 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from soteplan._highs import new_highs
 from soteplan.errors import SolverError
 
 __all__ = ["ExactOutcome", "solve_exact"]
 
 _INF = highspy.kHighsInf
-_BANNER_DONE = False
-
-
-def _new_highs() -> highspy.Highs:
-    """A HiGHS instance; the first one's licence banner (fd 1) is muted."""
-    global _BANNER_DONE
-    if _BANNER_DONE:
-        return highspy.Highs()
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-        _BANNER_DONE = True
-    return h
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,7 +197,7 @@ def solve_exact(
     cost = np.zeros(ncol)
     cost[:nx] = w.ravel()
     a_mat = sp.csc_matrix((vals, (rows, cols)), shape=(r, ncol))
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", bool(os.environ.get("SOTEPLAN_HIGHS_LOG")))
     h.setOptionValue("threads", int(threads))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
