@@ -60,7 +60,7 @@ WithinOpt = Annotated[
 ModelsFileOpt = Annotated[
     Path | None,
     typer.Option(
-        "--models-file", help="YAML file of further models (schema: docs/readme/organise.md)."
+        "--models-file", help="YAML file of further models (schema: README, 'Own models in YAML')."
     ),
 ]
 OutOpt = Annotated[

@@ -160,7 +160,7 @@ class PMedian:
             Last stage of ``"exact"`` when the Lagrangian bound leaves a gap: ``"bb"``
             (default) Lagrangian branch and bound on the sites, or ``"radius"`` the radius
             MIP in HiGHS (kept for comparison; slower on the benchmarks, see
-            ``docs/benchmarks-locate.md``).
+            ``docs/benchmarks.md``).
         """
         meth = check_method(method)
         tl = check_time_limit(time_limit)

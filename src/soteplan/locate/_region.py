@@ -1,7 +1,7 @@
 """Location inputs for a planning region: demand = populated postal areas, candidates =
 existing service points plus (optionally) an extended candidate set.
 
-Extended candidate set (documented in ``docs/readme/locate.md``): every member
+Extended candidate set (documented in the README, section "Location-allocation"): every member
 municipality's centre (``municipalities.centre_x/centre_y``) and the representative point
 of every urban settlement (*taajama*, SYKE/Tilastokeskus) in the region, minus those within
 ``dedupe_m`` metres of an existing service point or of an earlier candidate.
