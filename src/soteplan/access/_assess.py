@@ -261,7 +261,7 @@ def what_if(
     facilities: gpd.GeoDataFrame,
     *,
     close: Sequence[Any] = (),
-    open: gpd.GeoDataFrame | None = None,  # noqa: A002
+    open: gpd.GeoDataFrame | None = None,
     service: str = "service",
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     groupings: Mapping[str, Mapping[str, str]] | None = None,

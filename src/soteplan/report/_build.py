@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -148,7 +149,7 @@ def build_report(
     summary = s.summary()
     year = summary["year"]
     names = {c: str(r.municipalities.at[c, "name_fi"]) for c in r.municipalities.index}
-    tr = lambda key, **kw: t(key, lang, **kw)  # noqa: E731
+    tr = functools.partial(t, lang=lang)
     svc_labels = {k: tr(f"svc.{k}") for k in ("health_station", "hospital", "emergency_department")}
     approx: list[str] = ["municipal boundaries are generalised for display"]
     unavailable: list[str] = []
