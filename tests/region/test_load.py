@@ -90,6 +90,8 @@ def test_valid_region_loads(tiny: Path) -> None:
     assert len(r.population_by_age(2020)) == 6  # the current division: 179 only
     assert len(r.population_by_age(2020, division=2020)) == 12  # both members in 2020
     assert list(r.service_points_in(2018).index) == ["hs-1"]
+    assert list(r.service_points_in(None).index) == ["hs-1"]  # hs-2 closed after 2016
+    assert len(r.service_points_in("all", division=2015)) == 2
     assert list(r.service_points_in(2015, type="health_station").index) == ["hs-1"]
     both = r.service_points_in(2015, type="health_station", division=2015)
     assert list(both.index) == ["hs-1", "hs-2"]

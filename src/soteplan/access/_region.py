@@ -165,10 +165,7 @@ def service_points(region: Region, service: str, year: int | None = None) -> gpd
         raise ParameterError(
             f"unknown service {service!r}; available: {', '.join(service_types(region))}"
         )
-    sp = region.service_points_in(year, type=service)
-    if year is None and "valid_to" in sp.columns:
-        # no year: the points still open at the end of the data (closed ones left out)
-        sp = sp[sp["valid_to"].isna()]
+    sp = region.service_points_in(year, type=service)  # None: still open at the end of the data
     if "id" in sp.columns and sp.index.name != "id":
         sp = sp.set_index("id")
     sp = sp.copy()

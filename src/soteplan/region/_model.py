@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -246,7 +246,7 @@ class Region:
     # ------------------------------------------------------------ service points
     def service_points_in(
         self,
-        year: int | None = None,
+        year: int | Literal["all"] | None = None,
         type: str | None = None,
         *,
         members_only: bool = True,
@@ -257,8 +257,9 @@ class Region:
         Parameters
         ----------
         year
-            Keep the points whose ``valid_from``/``valid_to`` span the year (all
-            points when ``None``).
+            Keep the points whose ``valid_from``/``valid_to`` span the year.
+            ``None``: the points still open at the end of the data (no
+            ``valid_to``); ``"all"``: every point, closed ones too.
         type
             Service type (``"health_station"``, ``"hospital"``, …).
         members_only
@@ -278,9 +279,11 @@ class Region:
                     f"types: {', '.join(types)}"
                 )
             sp = sp[sp["type"] == type]
-        if year is not None:
+        to = pd.to_numeric(sp["valid_to"], errors="coerce")
+        if year is None:
+            sp = sp[to.isna()]
+        elif year != "all":
             frm = pd.to_numeric(sp["valid_from"], errors="coerce")
-            to = pd.to_numeric(sp["valid_to"], errors="coerce")
             sp = sp[((frm.isna()) | (frm <= year)) & ((to.isna()) | (to >= year))]
         return sp
 
