@@ -418,15 +418,20 @@ def enumerate_best(
         best_obj = float(w @ base)
     else:
         Cf = C[:, free]
+        # Rows that no free site can serve better than the forced ones add a constant:
+        # enumerate only over the rows a free site can improve (exact, often far fewer).
+        improvable = Cf.min(axis=1) < base
+        const = float(w[~improvable] @ base[~improvable])
+        Cf, wr, br = Cf[improvable], w[improvable], base[improvable]
         it = combinations(range(len(free)), k)
         while True:
             block = np.array(list(islice(it, chunk)), dtype=np.int64)
             if block.size == 0:
                 break
-            d = np.broadcast_to(base[:, None], (C.shape[0], len(block))).copy()
+            d = np.broadcast_to(br[:, None], (len(br), len(block))).copy()
             for t in range(k):
                 np.minimum(d, Cf[:, block[:, t]], out=d)
-            obj = w @ d
+            obj = const + wr @ d
             i = int(np.argmin(obj))
             if obj[i] < best_obj:
                 best_obj, best_combo = float(obj[i]), free[block[i]]
