@@ -159,7 +159,7 @@ def heuristic(
 
 @dataclass(frozen=True, eq=False)
 class LagrangeOutcome:
-    """Best Lagrangian bound, its multipliers and reduced site costs."""
+    """Best Lagrangian bound, its multipliers and reduced site costs (0 for closed sites)."""
 
     bound: float
     lam: FloatArray
@@ -209,8 +209,13 @@ def lagrangian_bound(
     Each iteration also evaluates the primal solution ``y`` (a free upper bound).
     """
     WC = w[:, None] * C
-    WCt = np.ascontiguousarray(WC.T)
+    # Only the allowed sites take part: closed sites (e.g. fixed closed in a branch-and-bound
+    # node) are left out of every dense pass; their ``rho`` is reported as 0.
+    sites = np.flatnonzero(allowed)
+    WCt = np.ascontiguousarray(WC.T[sites])
     buf = np.empty_like(WCt)
+    sub_all = np.ones(len(sites), dtype=bool)
+    sub_fixed = fixed[sites]
     Ca = np.where(allowed[None, :], WC, np.inf)
     # start: each demand's weighted second-smallest allowed cost (a common choice)
     part = np.partition(Ca, min(1, Ca.shape[1] - 1), axis=1)
@@ -225,7 +230,11 @@ def lagrangian_bound(
     stall = 0
     it = 0
     for it in range(1, max_iter + 1):
-        val, rho, y = _lagrange_value(WCt, lam, p, allowed, fixed, buf)
+        val, rho_sub, y_sub = _lagrange_value(WCt, lam, p, sub_all, sub_fixed, buf)
+        rho = np.zeros(C.shape[1])
+        rho[sites] = rho_sub
+        y = np.zeros(C.shape[1], dtype=bool)
+        y[sites[y_sub]] = True
         if val > best_b + 1e-12 * max(abs(val), 1.0):
             best_b, best_lam, best_rho = val, lam.copy(), rho
             stall = 0
@@ -242,7 +251,7 @@ def lagrangian_bound(
             break
         if deadline is not None and time.perf_counter() > deadline:
             break
-        g = 1.0 - (WCt[y] < lam[None, :]).sum(axis=0)
+        g = 1.0 - (WCt[y_sub] < lam[None, :]).sum(axis=0)
         norm = float(g @ g)
         if norm == 0.0:
             break
