@@ -46,6 +46,17 @@ class Origins:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def subset(self, keep: npt.ArrayLike) -> Origins:
+        """The origins selected by a boolean mask or an index array (same meta)."""
+        k = np.asarray(keep)
+        return Origins(
+            self.ids[k],
+            self.xy[k],
+            self.municipality[k],
+            {band: v[k] for band, v in self.population.items()},
+            meta=dict(self.meta),
+        )
+
     def to_geodataframe(self) -> gpd.GeoDataFrame:
         """Origins as a point GeoDataFrame (EPSG:3067) with one column per band."""
         cols = {"municipality": self.municipality}
@@ -208,12 +219,16 @@ def origins_from_grid(
         m = municipalities.to_crs("EPSG:3067")
         joined = gpd.sjoin(
             gpd.GeoDataFrame(geometry=pts.to_numpy(), crs="EPSG:3067"),
-            gpd.GeoDataFrame(geometry=m.geometry.to_numpy(), index=m.index.astype(str), crs=m.crs),
+            gpd.GeoDataFrame(
+                {"_code": m.index.astype(str).to_numpy()},
+                geometry=m.geometry.to_numpy(),
+                crs=m.crs,
+            ),
             how="left",
             predicate="within",
         )
         joined = joined[~joined.index.duplicated(keep="first")]
-        muni = joined["index_right"].fillna("").astype(str).to_numpy()
+        muni = joined["_code"].fillna("").astype(str).to_numpy()
     else:
         raise MissingColumnError(
             f"grid: no column {municipality_column!r}; pass municipalities= to join them"

@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from soteplan.access._origins import Origins, origins_from_postal_areas
-from soteplan.errors import NotFoundError, ParameterError
+from soteplan.access._origins import Origins, origins_from_grid, origins_from_postal_areas
+from soteplan.errors import DataError, DataProblem, NotFoundError, ParameterError
 from soteplan.network import RoadGraph, from_osm, main_roads_graph
 
 if TYPE_CHECKING:
@@ -127,6 +127,46 @@ def region_origins(
     return origins_from_postal_areas(
         pa, region.population_age_sex, population_column=col, year=year
     )
+
+
+def region_grid_origins(
+    region: Region, cells: gpd.GeoDataFrame, *, division: int | None = None
+) -> Origins:
+    """Population grid cells inside the region as origins.
+
+    ``cells`` is the frame of :func:`soteplan.region.read_population_grid`
+    (a Statistics Finland 1 km or 250 m grid file).  Cells get their
+    municipality from the file's ``kunta``/``municipality`` column or, when it
+    is absent, from the region's municipality polygons; cells outside the
+    region's division (``None``: the current one) and empty cells are left out.
+
+    Raises
+    ------
+    DataError
+        When no populated cell lies inside the region (wrong file or area).
+    """
+    codes = region.municipality_codes(division)
+    munis = region.municipalities.loc[codes]
+    if "municipality" in cells.columns and cells["municipality"].notna().all():
+        origins = origins_from_grid(cells)
+    else:
+        origins = origins_from_grid(
+            cells.drop(columns="municipality", errors="ignore"), municipalities=munis
+        )
+    keep = np.isin(origins.municipality, codes) & (origins.population["all"] > 0)
+    if not keep.any():
+        raise DataError(
+            [
+                DataProblem(
+                    "grid",
+                    None,
+                    "municipality",
+                    f"no populated cell lies in region {region.id} "
+                    f"({len(origins.ids)} cells read); is the file for another area?",
+                )
+            ]
+        )
+    return origins.subset(keep)
 
 
 def service_types(region: Region) -> list[str]:

@@ -157,6 +157,14 @@ def register(app: typer.Typer) -> None:
         osm_pbf: Annotated[
             Path | None, typer.Option("--osm-pbf", help="Real OSM drive network from this PBF.")
         ] = None,
+        grid: Annotated[
+            Path | None,
+            typer.Option(
+                "--grid",
+                help="Origins from a Statistics Finland population grid file (CSV, GeoPackage or "
+                "shapefile; 1 km or 250 m) instead of postal areas.",
+            ),
+        ] = None,
         region: Annotated[
             str, typer.Option("--region", "-r", help="Region id or directory.")
         ] = "keski-suomi",
@@ -193,7 +201,12 @@ def register(app: typer.Typer) -> None:
         if year is None:
             year = max(reg.age_sex_years) if reg.age_sex_years else None
         graph = acc.region_graph(reg, osm_pbf=osm_pbf)
-        origins = acc.region_origins(reg, year)
+        if grid is not None:
+            from soteplan.region import read_population_grid
+
+            origins = acc.region_grid_origins(reg, read_population_grid(grid))
+        else:
+            origins = acc.region_origins(reg, year)
         points = acc.service_points(reg, service, year)
         opened = _parse_open(open_ or []) if open_ else None
         kw: dict[str, Any] = {
