@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,7 +80,9 @@ def _save_map(path: Path, region: Any, result: Any, closed: Any, opened: Any) ->
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 10))
-    region.municipalities.boundary.plot(ax=ax, color="#777777", linewidth=0.6)
+    region.municipalities.loc[region.municipality_codes()].boundary.plot(
+        ax=ax, color="#777777", linewidth=0.6
+    )
     if region.has_table("main_roads") and hasattr(region.table("main_roads"), "geometry"):
         region.table("main_roads").plot(ax=ax, color="#d9a0a0", linewidth=0.8, zorder=1)
     og = result.origins_frame()
@@ -120,11 +123,13 @@ def _save_map(path: Path, region: Any, result: Any, closed: Any, opened: Any) ->
         )
     ax.set_aspect("equal")
     ax.set_axis_off()
-    title = f"{region.name_fi}: {result.meta['service']}"
+    n_points = len(result.facilities)
+    title = f"{region.name_fi}: {result.meta['service']} ({n_points} points), car minutes"
     ax.set_title(title)
     ax.legend(loc="lower left")
     foot = [result.meta.get("approximation") or "", *region.attribution]
-    fig.text(0.01, 0.01, "\n".join(f for f in foot if f)[:600], fontsize=6, wrap=True)
+    lines = [w for f in foot if f for w in textwrap.wrap(str(f), 150)]
+    fig.text(0.01, 0.0, "\n".join(lines), fontsize=5.5, va="top")
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
 
