@@ -25,9 +25,27 @@ DEFAULT_LANG = "fi"
 
 @functools.cache
 def catalogue() -> dict[str, dict[str, str]]:
-    """The message catalogue: key → {"fi": text, "en": text}."""
-    raw = (resources.files("soteplan.i18n") / "messages.json").read_text(encoding="utf-8")
-    data: dict[str, dict[str, str]] = json.loads(raw)
+    """The message catalogue: key → {"fi": text, "en": text, ...}.
+
+    Every ``*.json`` file of this package is one part of the catalogue (``messages.json`` for the
+    planner pages and the report, one file per engine for its own pages); a key defined in two
+    files is a programming error.
+    """
+    data: dict[str, dict[str, str]] = {}
+    seen: dict[str, str] = {}
+    parts = sorted(
+        (f for f in resources.files("soteplan.i18n").iterdir() if f.name.endswith(".json")),
+        key=lambda f: f.name,
+    )
+    for part in parts:
+        entries: dict[str, dict[str, str]] = json.loads(part.read_text(encoding="utf-8"))
+        for key, entry in entries.items():
+            if key in seen:
+                raise ParameterError(
+                    f"message {key!r} is defined in both {seen[key]} and {part.name}"
+                )
+            seen[key] = part.name
+            data[key] = entry
     return data
 
 
