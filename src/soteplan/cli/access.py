@@ -167,9 +167,17 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--grid",
                 help="Origins from a Statistics Finland population grid file (CSV, GeoPackage or "
-                "shapefile; 1 km or 250 m) instead of postal areas.",
+                "shapefile; 1 km or 250 m) instead of the region's resident points.",
             ),
         ] = None,
+        origins_method: Annotated[
+            str,
+            typer.Option(
+                "--origins",
+                help="Origins: 'residents' (dasymetric resident points, default) or 'postal' "
+                "(postal-area centroids).",
+            ),
+        ] = "residents",
         region: Annotated[
             str, typer.Option("--region", "-r", help="Region id or directory.")
         ] = "keski-suomi",
@@ -211,7 +219,7 @@ def register(app: typer.Typer) -> None:
 
             origins = acc.region_grid_origins(reg, read_population_grid(grid))
         else:
-            origins = acc.region_origins(reg, year)
+            origins = acc.region_origins(reg, year, method=origins_method)
         points = acc.service_points(reg, service, year)
         opened = _parse_open(open_ or []) if open_ else None
         kw: dict[str, Any] = {
@@ -245,6 +253,8 @@ def register(app: typer.Typer) -> None:
             pa = reg.table("postal_areas")
             if "name" in pa.columns:
                 names = dict(zip(pa["postcode"].astype(str), pa["name"].astype(str), strict=False))
+        if grid is None and origins_method == "residents" and reg.has_table("resident_points"):
+            names = _resident_names(reg.table("resident_points"), names)
         if wi is not None and before is not None:
             region_rows = wi.delta[(wi.delta["level"] == "region") & (wi.delta["band"] == band)]
             keep = region_rows["measure"].str.match(
@@ -271,7 +281,7 @@ def register(app: typer.Typer) -> None:
                 print_frame(
                     show.set_index("origin"),
                     fmt,
-                    title=f"Who loses: {len(wi.losers)} postal areas, "
+                    title=f"Who loses: {len(wi.losers)} origins, "
                     f"{wi.meta['losers_population']:,.0f} residents "
                     f"(top {min(top, len(wi.losers))})",
                 )
@@ -315,3 +325,18 @@ def register(app: typer.Typer) -> None:
                 console.print(
                     f"wrote {gpkg}, {d / 'coverage.csv'}, {d / 'origins.csv'}, {d / 'map.png'}"
                 )
+
+
+def _resident_names(points: Any, postal: dict[str, str]) -> dict[str, str]:
+    """Origin id → "postal area (settlement)" or "postal area (rest)" for resident points."""
+    out = dict(postal)
+    for pid, pc, kind, sett in zip(
+        points["id"].astype(str),
+        points["postcode"].astype(str),
+        points.get("kind", pd.Series([""] * len(points))).astype(str),
+        points.get("settlement", pd.Series([""] * len(points))).fillna("").astype(str),
+        strict=False,
+    ):
+        base = postal.get(pc, pc)
+        out[pid] = f"{base} ({sett})" if kind == "settlement" and sett else f"{base} ({kind})"
+    return out
