@@ -217,10 +217,16 @@ def service_types(region: Region) -> list[str]:
     return sorted({*region.service_points["type"].astype(str).unique(), HOME_CARE_BASE})
 
 
-def service_points(region: Region, service: str, year: int | None = None) -> gpd.GeoDataFrame:
+def service_points(
+    region: Region, service: str, year: int | None = None, *, strict: bool = False
+) -> gpd.GeoDataFrame:
     """Service points of one type operating in ``year`` (GeoDataFrame indexed by id).
 
     With ``year=None`` the points open at the end of the data (no ``valid_to``).
+    A year past the last year of the region's list is answered with that last
+    year's list, or refused with ``strict=True``
+    (:meth:`~soteplan.region.Region.network_year`); ``attrs["network"]`` says
+    which year the list is and carries the note every output prints.
 
     ``home_care_base`` returns one approximate base per member municipality
     at its centre; the approximation is recorded in ``attrs["approximation"]``.
@@ -243,17 +249,26 @@ def service_points(region: Region, service: str, year: int | None = None) -> gpd
             crs="EPSG:3067",
         )
         g.attrs["approximation"] = [HOME_CARE_APPROXIMATION]
+        g.attrs["network"] = {
+            "requested_year": year,
+            "network_year": year,
+            "last_data_year": None,
+            "beyond_data": False,
+            "note": "",
+        }
         return g
     if service not in service_types(region):
         raise ParameterError(
             f"unknown service {service!r}; available: {', '.join(service_types(region))}"
         )
-    sp = region.service_points_in(year, type=service)  # None: still open at the end of the data
+    # None: still open at the end of the data
+    sp = region.service_points_in(year, type=service, strict=strict)
+    network = dict(sp.attrs.get("network", {}))
     if "id" in sp.columns and sp.index.name != "id":
         sp = sp.set_index("id")
     sp = sp.copy()
     sp.index = sp.index.astype(str)
-    sp.attrs = {}
+    sp.attrs = {"network": network} if network else {}
     return sp
 
 

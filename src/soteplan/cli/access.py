@@ -127,7 +127,11 @@ def _save_map(path: Path, region: Any, result: Any, closed: Any, opened: Any) ->
     title = f"{region.name_fi}: {result.meta['service']} ({n_points} points), car minutes"
     ax.set_title(title)
     ax.legend(loc="lower left")
-    foot = [result.meta.get("approximation") or "", *region.attribution]
+    foot = [
+        result.meta.get("note") or "",
+        result.meta.get("approximation") or "",
+        *region.attribution,
+    ]
     lines = [w for f in foot if f for w in textwrap.wrap(str(f), 150)]
     fig.text(0.01, 0.0, "\n".join(lines), fontsize=5.5, va="top")
     fig.savefig(path, dpi=120, bbox_inches="tight")
@@ -178,6 +182,14 @@ def register(app: typer.Typer) -> None:
                 "(postal-area centroids).",
             ),
         ] = "residents",
+        strict_year: Annotated[
+            bool,
+            typer.Option(
+                "--strict-year",
+                help="Refuse a --year past the last year of the service-point data instead of "
+                "answering with the last year's list.",
+            ),
+        ] = False,
         region: Annotated[
             str, typer.Option("--region", "-r", help="Region id or directory.")
         ] = "keski-suomi",
@@ -220,7 +232,7 @@ def register(app: typer.Typer) -> None:
             origins = acc.region_grid_origins(reg, read_population_grid(grid))
         else:
             origins = acc.region_origins(reg, year, method=origins_method)
-        points = acc.service_points(reg, service, year)
+        points = acc.service_points(reg, service, year, strict=strict_year)
         opened = _parse_open(open_ or []) if open_ else None
         kw: dict[str, Any] = {
             "service": service,
@@ -234,9 +246,14 @@ def register(app: typer.Typer) -> None:
         else:
             wi, result, before = None, acc.assess(graph, origins, points, **kw), None
         table = _coverage_table(result, reg, band, by)
+        net = result.meta.get("network") or {}
+        net_year = net.get("network_year", year)
+        when = f" in {net_year}" if net_year else ""
+        if net.get("beyond_data"):
+            when = f" — network of {net_year}, asked {year}"
         title = (
-            f"{reg.name_fi}: {service}, {len(result.facilities)} points"
-            f"{f' in {year}' if year else ''} — car access, band {band}"
+            f"{reg.name_fi}: {service}, {len(result.facilities)} points{when}"
+            f" — car access, band {band}"
         )
         print_frame(table, fmt, title=title, meta=result.meta)
         eq = result.equity[band]

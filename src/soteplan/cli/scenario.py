@@ -68,9 +68,13 @@ def _headline(rec: RunRecord) -> None:
         print_frame(
             pd.DataFrame(rows).set_index("measure"),
             OutputFormat.table,
-            title=f"Access to {acc.get('service_type')} (network change: before → after)",
+            title=f"Access to {acc.get('service_type')}, network of {acc.get('network_year')} "
+            "(network change: before → after)",
             float_digits=3,
         )
+        net = ((rec.meta.get("engines") or {}).get("access") or {}).get("network") or {}
+        if net.get("note"):
+            console.print(f"[yellow]network:[/] {net['note']}")
     loc = s.get("location")
     if loc:
         sites = rec.tables.get("location_sites")

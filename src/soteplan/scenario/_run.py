@@ -160,7 +160,8 @@ def _access(
         year = net.year
     graph = region_graph(region, osm_pbf=acc.osm_pbf if acc is not None else None)
     origins = region_origins(region)
-    fac = service_points(region, stype, year)
+    strict = bool((acc is not None and acc.strict_year) or (net is not None and net.strict_year))
+    fac = service_points(region, stype, year, strict=strict)
     new = None
     if net is not None and net.open:
         new = gpd.GeoDataFrame(
@@ -195,6 +196,8 @@ def _access(
         if str(r.measure).startswith(("coverage.share_", "nearest_min.mean", "nearest_min.p90"))
     }
     summary["service_type"] = stype
+    network = dict(fac.attrs.get("network") or {})
+    summary["network_year"] = network.get("network_year", year)
     summary["facilities_after"] = int(
         len(fac) - len(w.meta.get("closed", [])) + len(w.meta.get("opened", []))
     )
@@ -215,6 +218,12 @@ def _access(
         )
         if k in w.meta
     }
+    if network:
+        meta["network"] = network
+        if network.get("note"):
+            meta["approximation"] = "; ".join(
+                a for a in (str(network["note"]), meta.get("approximation")) if a
+            )
     return {"access": delta, "access_losers": losers}, summary, meta
 
 

@@ -187,6 +187,8 @@ class NetworkSpec(_Strict):
 
     service_type: str = "health_station"
     year: int | None = None
+    #: Refuse a year past the last year of the service-point data (else: its last list).
+    strict_year: bool = False
     close: list[str] = Field(default_factory=list)
     open: list[NewServicePoint] = Field(default_factory=list)
 
@@ -195,11 +197,14 @@ class AccessSpec(_Strict):
     """Accessibility assessment of one service type (car travel times).
 
     ``year`` selects the service points operating then (default: the
-    network change year, else the base year).
+    network change year, else the base year); a year past the data gets the
+    last year's list, said in the run's meta, or is refused with
+    ``strict_year: true``.
     """
 
     service_type: str = "health_station"
     year: int | None = None
+    strict_year: bool = False
     thresholds: list[float] = Field(default_factory=lambda: [10.0, 15.0, 30.0])
     osm_pbf: str | None = None
 
