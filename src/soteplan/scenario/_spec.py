@@ -76,10 +76,15 @@ class PreventionSpec(_Strict):
 
 
 class RemoteSpec(_Strict):
-    """Remote/e-service share of contacts."""
+    """Remote/e-service share of contacts.
+
+    ``base_share`` defaults to the measured share of health-centre contacts that
+    were remote in 2022, 28.8 % (THL, domain-facts S48), the demand model's
+    baseline for primary care.
+    """
 
     services: list[str] = Field(default_factory=lambda: ["primary_care"])
-    base_share: float = Field(default=0.0, ge=0, le=1)
+    base_share: float = Field(default=0.288, ge=0, le=1)
     target_share: float = Field(ge=0, le=1)
     start_year: int
     target_year: int
