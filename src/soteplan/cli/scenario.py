@@ -171,7 +171,7 @@ def register(app: typer.Typer) -> None:
                 ["cost_eur_a", "cost_eur_b", "cost_eur_diff", "per_resident_diff"],
             ],
             fmt,
-            title="Cost (euros per year)",
+            title=f"Cost (euros per year, {cmp.meta.get('price_year', '?')} prices)",
         )
         if len(cmp.access):
             acc = cmp.access[

@@ -317,6 +317,12 @@ def forecast_demand(
         }
     )
     approximations = [*notes, *need_notes, "rates constant over time unless a lever changes them"]
+    pi = rates.calibration.get("price_index")
+    if isinstance(pi, dict) and pi:
+        approximations.append(
+            f"unit costs carried from {pi['from_year']} to {pi['to_year']} prices with the "
+            f"user-supplied index {pi['name']} (factor {pi['factor']:.4f}; {pi['source']})"
+        )
     measured = {s: b for s, b in zip(services, baseline, strict=True) if b > 0}
     if measured:
         approximations.append(
@@ -330,7 +336,7 @@ def forecast_demand(
             "heavy users' share of volume taken equal to their share of cost "
             f"(log-normal σ={heavy_user_sigma(hu.top_share, hu.cost_share):.2f})"
         )
-    if rates.cost_scale == 1.0 and not rates.calibration:
+    if rates.cost_scale == 1.0 and "cost_scale" not in rates.calibration:
         approximations.append("unit costs uncalibrated relative weights (assumption)")
     meta: dict[str, Any] = {
         "units": {
@@ -345,6 +351,7 @@ def forecast_demand(
         "calibration": dict(rates.calibration),
         "freedom_of_choice": lev.freedom_of_choice,
         "remote_baseline": {s: float(b) for s, b in zip(services, baseline, strict=True)},
+        "price_index": dict(rates.calibration.get("price_index") or {}),
         "approximation": "; ".join(approximations),
     }
     return DemandForecast(frame, population, meta)

@@ -84,12 +84,18 @@ def _rates(sc: Scenario, region: Region) -> tuple[ServiceRates, pd.DataFrame | N
         else ServiceRates.default()
     )
     notes: list[str] = []
+    fit = None
     if d.calibrate_year is None:
-        return rates, None, ["unit costs not calibrated (calibrate_year: null)"]
-    if not region.has_table("net_costs"):
-        return rates, None, [f"region {region.id} has no net_costs: unit costs not calibrated"]
-    cal, fit = calibrate(region, rates, year=d.calibrate_year, morbidity=d.morbidity)
-    return cal, fit, notes
+        notes.append("unit costs not calibrated (calibrate_year: null)")
+    elif not region.has_table("net_costs"):
+        notes.append(f"region {region.id} has no net_costs: unit costs not calibrated")
+    else:
+        rates, fit = calibrate(region, rates, year=d.calibrate_year, morbidity=d.morbidity)
+    if d.price_year is not None and d.price_index_csv is not None:
+        from soteplan.demand import PriceIndex, to_price_year
+
+        rates = to_price_year(rates, PriceIndex.from_csv(d.price_index_csv), d.price_year)
+    return rates, fit, notes
 
 
 def _projection(

@@ -166,12 +166,16 @@ class DemandSpec(_Strict):
 
     ``rates_csv`` / ``services_csv`` replace the shipped defaults (paths
     relative to the scenario file); ``calibrate_year`` scales unit costs to
-    the region's net costs per resident of that year (``null`` to skip).
+    the region's net costs per resident of that year (``null`` to skip);
+    ``price_year`` carries every euro to that year's prices with the index in
+    ``price_index_csv`` (``year,index[,source]``, relative to the scenario file).
     """
 
     rates_csv: str | None = None
     services_csv: str | None = None
     calibrate_year: int | None = 2016
+    price_year: int | None = None
+    price_index_csv: str | None = None
     morbidity: bool = True
     levers: LeversSpec = Field(default_factory=LeversSpec)
 
@@ -318,13 +322,16 @@ def parse_scenario(
             for e in exc.errors()
         ]
         raise DataError(problems) from None
-    if base_dir is not None and (sc.demand.rates_csv or sc.demand.services_csv):
+    if base_dir is not None and (
+        sc.demand.rates_csv or sc.demand.services_csv or sc.demand.price_index_csv
+    ):
         d = sc.demand.model_copy(
             update={
                 k: str((base_dir / v).resolve())
                 for k, v in (
                     ("rates_csv", sc.demand.rates_csv),
                     ("services_csv", sc.demand.services_csv),
+                    ("price_index_csv", sc.demand.price_index_csv),
                 )
                 if v is not None
             }
@@ -332,4 +339,6 @@ def parse_scenario(
         sc = sc.model_copy(update={"demand": d})
     if (sc.demand.rates_csv is None) != (sc.demand.services_csv is None):
         raise ParameterError("give both demand.rates_csv and demand.services_csv, or neither")
+    if (sc.demand.price_year is None) != (sc.demand.price_index_csv is None):
+        raise ParameterError("give both demand.price_year and demand.price_index_csv, or neither")
     return sc
