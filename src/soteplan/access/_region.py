@@ -80,7 +80,10 @@ def region_anchors(region: Region) -> npt.NDArray[np.float64]:
 
     Municipal centres (``centre_x``/``centre_y`` of every municipality of the
     table), a representative point of every urban settlement, postal-area
-    points (the origins) and every service point of any year: ``(n, 2)`` array, duplicates removed.
+    centroids and every service point of any year: ``(n, 2)`` array, duplicates removed.
+    The resident points of :func:`region_origins` are not anchors: they join the
+    graph by their access legs, so the approximate network is the same for both
+    origin methods.
     """
     parts: list[npt.NDArray[np.float64]] = []
     m = region.municipalities
