@@ -152,3 +152,22 @@ def test_broken_service_network_block_is_named(tmp_path):
     (d / "region.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     with pytest.raises(DataError, match=r"service_network\.last_year\.hospital"):
         load_region(d)
+
+
+def test_scenario_states_the_network_year_or_refuses_with_strict():
+    from soteplan.scenario import parse_scenario, run
+
+    spec = {
+        "name": "n",
+        "base_year": 2020,
+        "target_year": 2021,
+        "demand": {"morbidity": False, "calibrate_year": None},
+        "network": {"service_type": "health_station", "year": 2026, "close": ["hs-179-huhtasuo"]},
+    }
+    res = run(parse_scenario(spec))
+    acc = res.meta["engines"]["access"]
+    assert acc["network"]["network_year"] == 2019 and res.summary["access"]["network_year"] == 2019
+    assert any("used for 2026" in a for a in res.meta["approximation"])
+    strict = {**spec, "network": {**spec["network"], "strict_year": True}}
+    with pytest.raises(ParameterError, match="describes 2019 at the latest"):
+        run(parse_scenario(strict))
