@@ -30,6 +30,7 @@ _ORDER = [
     "working_age_population.csv",
     "published_indicators.csv",
     "service_points.csv",
+    "health_station_days.csv",
     "postal_areas.csv",
     "postal_areas.geojson",
     "urban_settlements.geojson",
