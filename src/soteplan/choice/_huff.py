@@ -39,8 +39,8 @@ __all__ = [
 FArray = npt.NDArray[np.float64]
 #: Distance-decay forms: ``power`` (t^-β) and ``exponential`` (e^-βt).
 DECAYS = ("power", "exponential")
-#: Rows per block: keeps the working matrix near 16 MB for 1 000 stations.
-CHUNK_ROWS = 4096
+#: Rows per block: a 4 MB float32 working matrix for 1 000 stations.
+CHUNK_ROWS = 1024
 
 
 @dataclass(frozen=True)
@@ -154,19 +154,43 @@ def decay_feature(minutes: npt.ArrayLike, params: ChoiceParams) -> npt.NDArray[n
     return t
 
 
-def _block_weights(
-    t: npt.NDArray[np.float32], log_a: npt.NDArray[np.float32], params: ChoiceParams
+def _decay_block(
+    t: npt.NDArray[np.float32], params: ChoiceParams, out: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
-    """Unnormalised weights of one block, stabilised per row (max utility = 0)."""
-    f = decay_feature(t, params)
-    u = np.multiply(f, np.float32(-params.beta), out=np.empty_like(f))
-    u += log_a
-    u[~np.isfinite(t)] = -np.inf
-    m = u.max(axis=1, keepdims=True)
-    m[~np.isfinite(m)] = 0.0
-    u -= m
-    np.exp(u, out=u)
-    return u
+    """``f(t) / f(t_min)`` of one block into ``out``: decay relative to each row's nearest.
+
+    The shift by the row's shortest time cancels in the normalisation and keeps
+    ``exp`` from underflowing for remote origins; ``inf`` minutes give 0.
+    """
+    if params.decay == "power":
+        np.maximum(t, np.float32(params.min_minutes), out=out)
+        np.log(out, out=out)
+        f = out
+    else:
+        f = t
+    fmin = f.min(axis=1)
+    fmin[~np.isfinite(fmin)] = 0.0
+    np.subtract(f, fmin[:, None], out=out)
+    out *= np.float32(-params.beta)
+    np.exp(out, out=out)
+    return out
+
+
+def _attraction_weights(
+    log_attraction: npt.ArrayLike, balancing: npt.ArrayLike | None, n: int
+) -> npt.NDArray[np.float32]:
+    """``B_j A_j`` scaled to a maximum of 1 (float32)."""
+    la = np.asarray(log_attraction, dtype=np.float64)
+    if la.shape != (n,):
+        raise ParameterError(f"log_attraction must have one value per station ({n})")
+    if balancing is not None:
+        b = np.asarray(balancing, dtype=np.float64)
+        if b.shape != (n,) or (b < 0).any():
+            raise ParameterError(f"balancing must be {n} values >= 0")
+        with np.errstate(divide="ignore"):
+            la = la + np.log(b)
+    top = la[np.isfinite(la)].max() if np.isfinite(la).any() else 0.0
+    return np.exp(la - top).astype(np.float32)
 
 
 def shares(
@@ -195,26 +219,16 @@ def shares(
         Float64 probabilities; a row with no reachable station is all 0.
     """
     t = np.asarray(minutes, dtype=np.float32)
-    la = _log_a(log_attraction, balancing, t.shape[1])
+    a = _attraction_weights(log_attraction, balancing, t.shape[1])
     out = np.empty(t.shape, dtype=np.float64)
+    buf = np.empty((min(CHUNK_ROWS, t.shape[0]), t.shape[1]), dtype=np.float32)
     for lo in range(0, t.shape[0], CHUNK_ROWS):
-        w = _block_weights(t[lo : lo + CHUNK_ROWS], la, params).astype(np.float64)
+        tb = t[lo : lo + CHUNK_ROWS]
+        e = _decay_block(tb, params, buf[: len(tb)])
+        w = e.astype(np.float64) * a
         s = w.sum(axis=1, keepdims=True)
         out[lo : lo + CHUNK_ROWS] = np.divide(w, s, out=np.zeros_like(w), where=s > 0)
     return out
-
-
-def _log_a(
-    log_attraction: npt.ArrayLike, balancing: npt.ArrayLike | None, n: int
-) -> npt.NDArray[np.float32]:
-    la = np.asarray(log_attraction, dtype=np.float64)
-    if la.shape != (n,):
-        raise ParameterError(f"log_attraction must have one value per station ({n})")
-    if balancing is not None:
-        b = np.asarray(balancing, dtype=np.float64)
-        with np.errstate(divide="ignore"):
-            la = la + np.log(b)
-    return la.astype(np.float32)
 
 
 def list_sizes(
@@ -237,15 +251,19 @@ def list_sizes(
     pop = np.atleast_2d(np.asarray(population, dtype=np.float64))
     if pop.shape[1] != t.shape[0]:
         raise ParameterError(f"population must have one value per origin ({t.shape[0]})")
-    la = _log_a(log_attraction, balancing, t.shape[1])
-    out = np.zeros((pop.shape[0], t.shape[1]))
+    a = _attraction_weights(log_attraction, balancing, t.shape[1])
+    out = np.zeros((pop.shape[0], t.shape[1]), dtype=np.float64)
     n = t.shape[0]
+    buf = np.empty((min(CHUNK_ROWS, n), t.shape[1]), dtype=np.float32)
     for lo in range(0, n, CHUNK_ROWS):
-        w = _block_weights(t[lo : lo + CHUNK_ROWS], la, params)
-        s = w.sum(axis=1, dtype=np.float64)
+        tb = t[lo : lo + CHUNK_ROWS]
+        e = _decay_block(tb, params, buf[: len(tb)])
+        # einsum, not BLAS: these skinny products are memory-bound and OpenBLAS threads
+        # only contend on a shared machine (see docs/benchmarks.md)
+        s = np.einsum("ij,j->i", e, a)  # row sums of B_j A_j f(t_ij)
         p = pop[:, lo : lo + CHUNK_ROWS]
-        scale = np.divide(p, s, out=np.zeros_like(p), where=s > 0)
-        out += (scale.astype(np.float32) @ w).astype(np.float64)
+        scale = np.divide(p, s, out=np.zeros_like(p), where=s > 0).astype(np.float32)
+        out += np.einsum("ij,bi->bj", e, scale)  # (bands, stations)
         if progress is not None:
             progress(min(lo + CHUNK_ROWS, n), n)
-    return out
+    return out * a
