@@ -25,6 +25,7 @@ from soteplan.choice._calibrate import (
     calibrate_ml,
     fit_attractiveness,
 )
+from soteplan.choice._feeds import scenario_step, station_workload, summary_of
 from soteplan.choice._huff import DECAYS, ChoiceParams, list_sizes, shares
 from soteplan.choice._model import ChoiceModel, ChoiceResult, add_station, change_stations
 from soteplan.choice._region import (
@@ -68,7 +69,10 @@ __all__ = [
     "list_sizes",
     "pilot_setup",
     "region_setup",
+    "scenario_step",
     "shares",
+    "station_workload",
+    "summary_of",
     "switch_flows",
     "what_if",
 ]
