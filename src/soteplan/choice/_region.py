@@ -260,6 +260,12 @@ def region_setup(
         pos = [sids.index(s) for s in choosers_of]
         choosers = np.isin(nearest, pos)
     approx = [TODAY_APPROXIMATION]
+    pop_col = str(origins.meta.get("population", ""))
+    if year is not None and str(year) not in pop_col:
+        approx.append(
+            f"residents = postal-area {pop_col or 'population as shipped'} with the stations "
+            f"open in {year} (no postal-area population of that year in the package)"
+        )
     for a in (g.meta.get("approximation"), origins.meta.get("approximation")):
         if a:
             approx.append(str(a))

@@ -295,7 +295,8 @@ def register(app: typer.Typer) -> None:
             if res.meta["pushed_to_next_choice"] > 0:
                 console.print(
                     f"Capacity pushed {res.meta['pushed_to_next_choice']:,.0f} residents to a "
-                    f"next choice, +{res.meta['extra_minutes_per_pushed']:.2f} min each"
+                    f"next choice, {res.meta['extra_minutes_per_pushed']:+.2f} car minutes each "
+                    "(negative: the next choice is nearer)"
                 )
             if wi is not None:
                 console.print(
