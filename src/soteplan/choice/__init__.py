@@ -25,9 +25,10 @@ from soteplan.choice._calibrate import (
     calibrate_ml,
     fit_attractiveness,
 )
+from soteplan.choice._edit import add_station, change_stations
 from soteplan.choice._feeds import scenario_step, station_workload, summary_of
 from soteplan.choice._huff import DECAYS, ChoiceParams, list_sizes, shares
-from soteplan.choice._model import ChoiceModel, ChoiceResult, add_station, change_stations
+from soteplan.choice._model import ChoiceModel, ChoiceResult
 from soteplan.choice._region import (
     BANDS,
     DEFAULT_PARAMS,
@@ -38,6 +39,7 @@ from soteplan.choice._region import (
     band_population,
     band_visit_rates,
     entrant_at,
+    entrant_in,
     pilot_setup,
     region_setup,
 )
@@ -65,6 +67,7 @@ __all__ = [
     "change_stations",
     "compare",
     "entrant_at",
+    "entrant_in",
     "fit_attractiveness",
     "list_sizes",
     "pilot_setup",

@@ -48,6 +48,7 @@ __all__ = [
     "band_population",
     "band_visit_rates",
     "entrant_at",
+    "entrant_in",
     "pilot_setup",
     "region_setup",
 ]
@@ -341,3 +342,21 @@ def entrant_at(
         attributes=a,
         capacity=capacity,
     )
+
+
+def entrant_in(setup: ChoiceSetup, postcode: str, **kw: Any) -> Entrant:
+    """An entrant at the point of a postal area of the setup's origins (see :func:`entrant_at`).
+
+    Raises
+    ------
+    NotFoundError
+        When the postcode is not one of the origins.
+    """
+    ids = [str(i) for i in setup.origins.ids]
+    if str(postcode) not in ids:
+        raise NotFoundError(
+            f"no postal area {postcode!r} among the origins; e.g. {', '.join(ids[:8])}"
+        )
+    x, y = setup.origins.xy[ids.index(str(postcode))]
+    kw.setdefault("id", f"entrant-{postcode}")
+    return entrant_at(setup, float(x), float(y), **kw)

@@ -10,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from soteplan.choice._model import ChoiceModel, ChoiceResult, add_station, change_stations
+from soteplan.choice._edit import add_station, change_stations
+from soteplan.choice._model import ChoiceModel, ChoiceResult
 
 __all__ = ["ChoiceWhatIf", "Entrant", "switch_flows", "what_if"]
 

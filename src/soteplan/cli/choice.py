@@ -25,10 +25,13 @@ def _pairs(specs: list[str] | None, option: str) -> dict[str, float]:
     return out
 
 
-def _point(spec: str) -> tuple[str, float, float]:
-    """``NAME@lat,lon`` (WGS84) → name and EPSG:3067 metres."""
+def _point(spec: str) -> tuple[str, float, float] | tuple[str, str]:
+    """``NAME@lat,lon`` (WGS84) → name and EPSG:3067 metres; ``NAME@POSTCODE`` → name, code."""
     from pyproj import Transformer
 
+    name, _, where = spec.rpartition("@")
+    if where.isdigit() and len(where) == 5 and name.strip():
+        return name.strip(), where
     try:
         name, coords = spec.rsplit("@", 1)
         lat_s, lon_s = coords.split(",")
@@ -140,7 +143,10 @@ def register(app: typer.Typer) -> None:
         year: Annotated[int | None, typer.Option(help="Stations open in this year.")] = None,
         enter: Annotated[
             list[str] | None,
-            typer.Option("--enter", help="Private entrant NAME@lat,lon (WGS84; repeatable)."),
+            typer.Option(
+                "--enter",
+                help="Private entrant NAME@lat,lon (WGS84) or NAME@POSTCODE (repeatable).",
+            ),
         ] = None,
         enter_public: Annotated[
             bool, typer.Option("--enter-public", help="Entrants are public, not private.")
@@ -247,10 +253,16 @@ def register(app: typer.Typer) -> None:
         res = model.solve()
         entrants = []
         for k, spec in enumerate(enter or [], start=1):
-            name, x, y = _point(spec)
-            entrants.append(
-                ch.entrant_at(setup, x, y, id=f"entrant-{k}", name=name, private=not enter_public)
-            )
+            where = _point(spec)
+            ekw: dict[str, Any] = {
+                "id": f"entrant-{k}",
+                "name": where[0],
+                "private": not enter_public,
+            }
+            if len(where) == 2:
+                entrants.append(ch.entrant_in(setup, str(where[1]), **ekw))
+            else:
+                entrants.append(ch.entrant_at(setup, where[1], where[2], **ekw))
         change = {k: {"opening_days": v} for k, v in _pairs(days, "--days").items()}
         wi = None
         if entrants or close or change:

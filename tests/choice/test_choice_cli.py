@@ -47,6 +47,14 @@ def test_entrant_and_outputs(tmp_path) -> None:
         assert (tmp_path / name).stat().st_size > 0
 
 
+def test_entrant_in_a_postal_area() -> None:
+    res = run("--pilot", "jyvaskyla-2017", "--enter", "Yksityinen@40100", "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in json.loads(res.stdout)["rows"]}
+    assert rows["entrant-1"]["status"] == "entered"
+    assert rows["entrant-1"]["list_whatif"] > 0
+
+
 def test_calibrate_totals(tmp_path) -> None:
     base = json.loads(run("--pilot", "jyvaskyla-2017", "--format", "json").stdout)["rows"]
     # observed: today's lists, with the pilot stations keeping more than free choice predicts
@@ -68,6 +76,7 @@ def test_calibrate_totals(tmp_path) -> None:
         (["--pilot", "jyvaskyla-2017", "--close", "hs-nope"], "no station"),
         (["--pilot", "jyvaskyla-2017", "--capacity", "hs-179-kyllo=-5"], "capacity"),
         (["--pilot", "jyvaskyla-2017", "--enter", "bad"], "NAME@lat,lon"),
+        (["--pilot", "jyvaskyla-2017", "--enter", "X@99999"], "no postal area"),
     ],
 )
 def test_bad_input_exits_2_without_traceback(args, text) -> None:
