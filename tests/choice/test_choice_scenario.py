@@ -55,9 +55,13 @@ def test_scenario_with_choice_gives_other_numbers(runs) -> None:
     assert s["switchers"] > 0
     assert s["whatif"]["entered"] == ["priv"]
     acc_w, acc_wo = w.summary["access"], wo.summary["access"]
-    assert "choice.mean_minutes (all)" in acc_w and "choice.mean_minutes (all)" not in acc_wo
     assert (
-        acc_w["choice.mean_minutes (all)"]["after"] != acc_w["choice.mean_minutes (all)"]["before"]
+        "choice.mean_minutes (area → choice)" in acc_w
+        and "choice.mean_minutes (area → choice)" not in acc_wo
+    )
+    assert (
+        acc_w["choice.mean_minutes (area → choice)"]["after"]
+        != acc_w["choice.mean_minutes (area → choice)"]["before"]
     )
 
 

@@ -468,8 +468,8 @@ def run(
             engine_meta["choice"] = m
             if m.get("approximation"):
                 approximations.append(f"choice: {m['approximation']}")
-            if "access" in summary:  # travel to the station chosen, beside the nearest one
-                summary["access"]["choice.mean_minutes (all)"] = {
+            if "access" in summary:  # choosers' travel: today's (nearest) station → chosen one
+                summary["access"]["choice.mean_minutes (area → choice)"] = {
                     "before": s["mean_minutes_today"],
                     "after": s["mean_minutes_choice"],
                 }
