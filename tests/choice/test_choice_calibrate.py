@@ -77,6 +77,26 @@ def test_fit_attractiveness_reproduces_totals() -> None:
     assert cal.fit["r2_totals"] == pytest.approx(1.0, abs=1e-6)
 
 
+def test_constant_attribute_is_left_out_or_refused() -> None:
+    m = synthetic(n_o=60, n_s=5, seed=3, params=TRUE)
+    attrs = m.attributes.assign(opening_days=5.0)
+    m = m.__class__.build(
+        origin_ids=m.origin_ids,
+        station_ids=m.station_ids,
+        minutes=m.minutes,
+        population=m.population,
+        attributes=attrs,
+        params=TRUE,
+    )
+    obs = _draw(m, 3)
+    cal = calibrate_ml(m, obs)
+    assert cal.meta["not_identifiable"] == ["opening_days"]
+    assert list(cal.estimates["parameter"]) == ["beta", "private"]
+    assert cal.params.attraction["opening_days"] == 1.5  # kept as given
+    with pytest.raises(ParameterError, match="not identifiable"):
+        calibrate_ml(m, obs, attributes=["opening_days"])
+
+
 def test_calibration_errors() -> None:
     m = synthetic()
     with pytest.raises(ParameterError, match="observed"):

@@ -94,3 +94,28 @@ def test_bad_input_exits_2_without_traceback(args, text) -> None:
     res = run(*args)
     assert res.exit_code != 0
     assert text in str(res.exception)
+
+
+def test_calibrate_choices_recovers_the_generating_beta(tmp_path, pilot) -> None:
+    import numpy as np
+
+    from soteplan.choice import ChoiceParams
+
+    m = pilot.model
+    true = ChoiceParams(decay="exponential", beta=0.6, attraction={"opening_days": 1.0})
+    p = m.with_params(true).shares()
+    rng = np.random.default_rng(11)
+    lines = ["origin,station,persons"]
+    for i in np.flatnonzero(m.choosers):
+        counts = rng.multinomial(400, p[i] / p[i].sum())
+        for j in np.flatnonzero(counts):
+            lines.append(f"{m.origin_ids[i]},{m.station_ids[j]},{counts[j]}")
+    f = tmp_path / "choices.csv"
+    f.write_text("\n".join(lines) + "\n")
+    res = run("--pilot", "jyvaskyla-2017", "--calibrate-choices", str(f), "--format", "json")
+    assert res.exit_code == 0, res.output
+    cal = json.loads(res.stdout)["meta"]["calibration"]
+    est = {e["parameter"]: e for e in cal["estimates"]}
+    assert abs(est["beta"]["estimate"] - 0.6) < 3.5 * est["beta"]["std_error"]
+    assert 0 < cal["fit"]["mcfadden_r2"] < 1
+    assert cal["not_identifiable"] == ["opening_days"]  # 5 days at every station in 2017

@@ -105,8 +105,10 @@ def calibrate_ml(
     observed
         ``(origins, stations)`` persons of each origin listed at each station.
     attributes
-        Attribute exponents to estimate (default: those of ``model.params``);
-        a constant attribute cannot be identified and is refused.
+        Attribute exponents to estimate (default: those of ``model.params``,
+        leaving out any that is the same at every station — it cancels in the
+        shares — with its name in ``meta["not_identifiable"]``); a constant
+        attribute asked for explicitly is refused.
     decay
         ``"power"`` or ``"exponential"`` (default: the model's).
 
@@ -120,10 +122,16 @@ def calibrate_ml(
     n = _check_counts(model, observed)
     names = list(model.params.attraction) if attributes is None else list(attributes)
     dec = decay or model.params.decay
+    _, all_feats, _ = _features(model, names, dec)
+    constant = [nm for k, nm in enumerate(names) if np.ptp(all_feats[:, k]) == 0]
+    if constant and attributes is not None:
+        raise ParameterError(
+            f"attribute(s) {', '.join(constant)} the same at every station: not identifiable"
+        )
+    # a constant attribute adds the same utility to every station and cancels in the shares:
+    # it is left at its given exponent and reported in meta["not_identifiable"]
+    names = [nm for nm in names if nm not in constant]
     f, feats, labels = _features(model, names, dec)
-    for k, nm in enumerate(names):
-        if np.ptp(feats[:, k]) == 0:
-            raise ParameterError(f"attribute {nm!r} is the same at every station: not identifiable")
     rows = n.sum(axis=1) > 0
     n, f = n[rows], f[rows]
     reach = np.isfinite(model.minutes[rows])
@@ -194,9 +202,11 @@ def calibrate_ml(
     params = ChoiceParams(
         decay=dec,
         beta=float(theta[0]),
-        attraction=dict(zip(names, map(float, theta[1:]), strict=True)),
+        attraction={c: float(model.params.attraction[c]) for c in constant}
+        | dict(zip(names, map(float, theta[1:]), strict=True)),
         min_minutes=model.params.min_minutes,
-        sources={"beta": "calibrated (maximum likelihood)"}
+        sources={c: str(model.params.sources.get(c, "given")) for c in constant}
+        | {"beta": "calibrated (maximum likelihood)"}
         | dict.fromkeys(names, "calibrated (maximum likelihood)"),
     )
     est = _estimates(labels, theta, se)
@@ -205,7 +215,10 @@ def calibrate_ml(
         est,
         fit,
         model.with_params(params),
-        {"method": "multinomial-logit maximum likelihood (McFadden 1974), Newton-Raphson"},
+        {
+            "method": "multinomial-logit maximum likelihood (McFadden 1974), Newton-Raphson",
+            "not_identifiable": constant,
+        },
     )
 
 

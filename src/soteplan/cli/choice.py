@@ -287,6 +287,7 @@ def register(app: typer.Typer) -> None:
         if calib is not None:
             meta["calibration"] = {
                 "method": calib.meta["method"],
+                "not_identifiable": calib.meta.get("not_identifiable", []),
                 "fit": calib.fit,
                 "estimates": calib.estimates.to_dict(orient="records"),
             }
