@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _build import geo, models, population, provenance, residents, services
+from _build import geo, models, population, provenance, residents, services, station_days
 from _build.common import Build, BuildError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +51,7 @@ def build(raw: Path, out: Path) -> Build:
         residents.residents(b)
         geo.main_roads(b)
         services.service_points(b)
+        station_days.health_station_days(b)
         models.organisation_models(b)
         models.region_yaml(b, provenance.ATTRIBUTION)
         provenance.write_provenance(b)

@@ -31,6 +31,7 @@ _ORDER = [
     "working_age_population.csv",
     "published_indicators.csv",
     "service_points.csv",
+    "health_station_days.csv",
     "postal_areas.csv",
     "postal_areas.geojson",
     "postal_age_bands.csv",

@@ -265,6 +265,15 @@ def build_report(
         unavailable.append(str(exc))
         ctx["coverage_text"] = ""
 
+    try:
+        from soteplan.errors import SoteplanError
+        from soteplan.report._choice import choice_section
+
+        ctx["choice"] = choice_section(s, scenario, lang, tr, _fmt)
+        approx.extend(a.strip() for a in str(ctx["choice"]["approximation"] or "").split(";"))
+    except (EngineUnavailableError, SoteplanError) as exc:
+        unavailable.append(str(exc))
+
     ctx["summary_text"] = tr(
         "report.summary_text",
         population=_fmt(summary["population"], 0, lang),
@@ -282,7 +291,7 @@ def build_report(
         autoescape=True,
     )
     html = env.get_template("report.html").render(**ctx)
-    sections = ("summary", "population", "access", "assumptions", "sources")
+    sections = ("summary", "population", "access", "choice", "assumptions", "sources")
     return Report(
         region_id=r.id,
         lang=lang,

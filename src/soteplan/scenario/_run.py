@@ -303,6 +303,51 @@ def _locate(sc: Scenario, region: Region) -> tuple[pd.DataFrame, dict[str, Any],
     return sites, summary, meta
 
 
+def _choice(
+    sc: Scenario, region: Region, demand: pd.DataFrame
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
+    from dataclasses import replace
+
+    from soteplan.choice import DEFAULT_PARAMS, scenario_step
+
+    c = sc.choice
+    if c is None:
+        raise ParameterError("the scenario has no choice: block")
+    p = DEFAULT_PARAMS
+    attraction, sources = dict(p.attraction), dict(p.sources)
+    for key, value in (("opening_days", c.opening_days_exponent), ("private", c.private_effect)):
+        if value is not None:
+            attraction[key], sources[key] = value, "scenario"
+    if c.beta is not None:
+        sources["beta"] = "scenario"
+    params = replace(
+        p,
+        decay=c.decay,
+        beta=p.beta if c.beta is None else c.beta,
+        attraction=attraction,
+        sources=sources,
+    )
+    net = (
+        sc.network
+        if sc.network is not None and sc.network.service_type == "health_station"
+        else None
+    )
+    year = c.year if c.year is not None else (net.year if net is not None else None)
+    return scenario_step(
+        region,
+        demand=demand,
+        years=[sc.base_year, sc.target_year],
+        pilot=c.pilot,
+        municipalities=c.municipalities,
+        year=year,
+        params=params,
+        sizes=c.sizes,
+        capacity=c.capacity,
+        close=net.close if net is not None else (),
+        open_points=[(o.id, o.name, o.x, o.y) for o in net.open] if net is not None else (),
+    )
+
+
 def run(
     scenario: Scenario,
     *,
@@ -428,6 +473,24 @@ def run(
                 skipped["locate"] = f"locate failed on the region's data: {exc}"
         else:
             skipped["locate"] = why
+        tick()
+
+    if "choice" in steps:
+        try:
+            t, s, m = _choice(sc, region, fc.frame)
+            tables.update(t)
+            summary["choice"] = s
+            engine_meta["choice"] = m
+            if m.get("approximation"):
+                approximations.append(f"choice: {m['approximation']}")
+            if "access" in summary:  # choosers' travel: today's (nearest) station → chosen one
+                summary["access"]["choice.mean_minutes (area → choice)"] = {
+                    "before": s["mean_minutes_today"],
+                    "after": s["mean_minutes_choice"],
+                }
+            ran.append("choice")
+        except (SoteplanError, ImportError) as exc:
+            skipped["choice"] = f"choice failed on the region's data: {exc}"
         tick()
 
     meta: dict[str, Any] = {

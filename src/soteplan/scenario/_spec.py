@@ -23,6 +23,7 @@ from soteplan.errors import DataError, DataProblem, ParameterError
 
 __all__ = [
     "AccessSpec",
+    "ChoiceSpec",
     "DemandSpec",
     "DemographySpec",
     "LeversSpec",
@@ -241,6 +242,36 @@ class LocationSpec(_Strict):
     time_limit: float | None = Field(default=60.0, gt=0)
 
 
+class ChoiceSpec(_Strict):
+    """Freedom of choice of health station (:mod:`soteplan.choice`).
+
+    Residents of a named ``pilot`` (e.g. ``jyvaskyla-2017``), of the listed
+    ``municipalities`` or of the whole region choose among the health
+    stations; unset parameters take the literature defaults of
+    :data:`soteplan.choice.DEFAULT_PARAMS` (labelled assumptions).
+    ``capacity`` and ``sizes`` map station ids to persons / a size figure.
+    """
+
+    pilot: str | None = None
+    municipalities: list[str] = Field(default_factory=list)
+    year: int | None = None
+    decay: Literal["exponential", "power"] = "exponential"
+    beta: float | None = Field(default=None, gt=0)
+    opening_days_exponent: float | None = None
+    private_effect: float | None = None
+    capacity: dict[str, float] = Field(default_factory=dict)
+    sizes: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> ChoiceSpec:
+        if self.decay == "power" and self.beta is None:
+            raise ValueError("choice.decay power needs choice.beta (no literature default)")
+        bad = [k for k, v in {**self.capacity, **self.sizes}.items() if not v >= 0]
+        if bad:
+            raise ValueError(f"choice capacity and sizes must be >= 0: {bad}")
+        return self
+
+
 class Scenario(_Strict):
     """A what-if scenario: region, years, demography, levers, network, organisation.
 
@@ -262,11 +293,19 @@ class Scenario(_Strict):
     access: AccessSpec | None = None
     organisation: OrganisationSpec | None = None
     location: LocationSpec | None = None
+    choice: ChoiceSpec | None = None
 
     @model_validator(mode="after")
     def _years(self) -> Scenario:
         if self.target_year < self.base_year:
             raise ValueError(f"target_year {self.target_year} is before base_year {self.base_year}")
+        return self
+
+    @model_validator(mode="after")
+    def _choice_shorthand(self) -> Scenario:
+        # demand.levers.freedom_of_choice: true is shorthand for an empty choice: block
+        if self.demand.levers.freedom_of_choice and self.choice is None:
+            return self.model_copy(update={"choice": ChoiceSpec()})
         return self
 
     def engines(self) -> list[str]:
@@ -278,6 +317,8 @@ class Scenario(_Strict):
             out.append("organise")
         if self.location is not None:
             out.append("locate")
+        if self.choice is not None:
+            out.append("choice")
         return out
 
     def to_yaml(self) -> str:
