@@ -24,9 +24,9 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach every command group, in the order ``soteplan --help`` lists them."""
-    from soteplan.cli import access, demography, locate, organise, region, scenario, web
+    from soteplan.cli import access, demography, locate, organise, pathways, region, scenario, web
 
-    for group in (demography, access, locate, organise, scenario, web, region):
+    for group in (demography, access, locate, organise, scenario, pathways, web, region):
         group.register(app)
 
 

@@ -18,7 +18,14 @@ from __future__ import annotations
 from soteplan.pathways._builtin import builtin_ids, load_builtin
 from soteplan.pathways._cohort import PathwayResult, band_population, run_cohort
 from soteplan.pathways._compare import compare_results
-from soteplan.pathways._levers import ChannelShift, HeavyUserTargeting, Lever, PeerSupport
+from soteplan.pathways._levers import (
+    ChannelShift,
+    HeavyUserTargeting,
+    Lever,
+    PeerSupport,
+    levers_from_mappings,
+)
+from soteplan.pathways._region import region_inputs, run_region
 from soteplan.pathways._spec import (
     CHANNELS,
     PROVIDERS,
@@ -44,9 +51,12 @@ __all__ = [
     "band_population",
     "builtin_ids",
     "compare_results",
+    "levers_from_mappings",
     "load_builtin",
     "municipal_travel_minutes",
     "parse_pathway",
+    "region_inputs",
     "run_cohort",
+    "run_region",
     "validate_pathway",
 ]

@@ -92,7 +92,9 @@ class PathwayResult:
         """Per year: persons (stock), contacts, cost, trips, travel minutes, third-sector share."""
         r = self.rows
         stock = r[~r["companion"]].groupby("year")["persons"].sum()
-        agg = r.groupby("year")[["contacts", "cost_eur", "trips", "travel_minutes"]].sum()
+        agg = r.groupby("year")[["contacts", "cost_eur", "trips", "travel_minutes"]].sum(
+            min_count=1
+        )
         third = r[r["provider"] == "third_sector"].groupby("year")["contacts"].sum()
         out = agg.assign(persons=stock)
         out["third_sector_share"] = (third.reindex(out.index).fillna(0.0) / out["contacts"]).where(

@@ -6,14 +6,21 @@ Every lever starts in ``start_year`` and is checked against the pathway by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from soteplan.errors import ParameterError
 from soteplan.pathways._spec import RECOVERY, Pathway
 
-__all__ = ["ChannelShift", "HeavyUserTargeting", "Lever", "PeerSupport", "check_levers"]
+__all__ = [
+    "ChannelShift",
+    "HeavyUserTargeting",
+    "Lever",
+    "PeerSupport",
+    "check_levers",
+    "levers_from_mappings",
+]
 
 
 @dataclass(frozen=True)
@@ -132,3 +139,54 @@ def check_levers(pathway: Pathway, levers: Sequence[Lever]) -> None:
             probs.append(f"{w}: not a pathway lever")
     if probs:
         raise ParameterError("invalid pathway levers:\n  " + "\n  ".join(probs))
+
+
+def levers_from_mappings(pathway: Pathway, items: Sequence[Mapping[str, Any]]) -> list[Lever]:
+    """Levers from plain mappings (scenario YAML, REST bodies, CLI options).
+
+    Each mapping has ``kind`` = ``channel_shift`` (``stage, share, to, start_year``),
+    ``peer_support`` (``stage, target, coverage, effect, ...``; missing
+    parameters come from the pathway's ``peer_support`` suggestion) or
+    ``heavy_users`` (``stages, contact_reduction, ...``).
+
+    Raises
+    ------
+    ParameterError
+        Listing every problem of every lever.
+    """
+    out: list[Lever] = []
+    probs: list[str] = []
+    kinds: dict[str, Any] = {
+        "channel_shift": ChannelShift,
+        "peer_support": PeerSupport,
+        "heavy_users": HeavyUserTargeting,
+    }
+    for i, raw in enumerate(items):
+        d = dict(raw)
+        kind = d.pop("kind", None)
+        cls = kinds.get(str(kind))
+        if cls is None:
+            probs.append(f"lever {i + 1}: kind must be one of {', '.join(kinds)}, got {kind!r}")
+            continue
+        if kind == "peer_support" and pathway.peer_support is not None:
+            ps = pathway.peer_support
+            for k in ("stage", "target", "coverage", "effect", "contacts_per_year"):
+                d.setdefault(k, getattr(ps, k))
+            d.setdefault("unit_cost_eur", ps.unit_cost_eur)
+            d.setdefault("channel", ps.channel)
+            d.setdefault("service_type", ps.service_type)
+        if kind == "heavy_users" and isinstance(d.get("stages"), (list, str)):
+            st = d["stages"]
+            d["stages"] = tuple([st] if isinstance(st, str) else st)
+        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
+        if unknown:
+            probs.append(f"lever {i + 1} ({kind}): unknown fields {', '.join(unknown)}")
+            continue
+        try:
+            out.append(cls(**d))
+        except TypeError as exc:
+            probs.append(f"lever {i + 1} ({kind}): {exc}")
+    if probs:
+        raise ParameterError("invalid pathway levers:\n  " + "\n  ".join(probs))
+    check_levers(pathway, out)
+    return out

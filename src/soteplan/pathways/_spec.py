@@ -195,6 +195,20 @@ class ChannelCost(_Sourced):
     digital: float = Field(default=1.0, ge=0)
 
 
+class PeerSupportDefault(_Sourced):
+    """The pathway's suggested NGO peer-support lever (parameters with provenance)."""
+
+    stage: str
+    target: str
+    label: Label
+    coverage: float = Field(ge=0, le=1)
+    effect: float = Field(ge=0, le=1)
+    contacts_per_year: float = Field(ge=0)
+    unit_cost_eur: float = Field(ge=0)
+    channel: Channel = "in_person"
+    service_type: str | None = None
+
+
 class Pathway(_Strict):
     """A care or service pathway (see the module docstring)."""
 
@@ -210,6 +224,7 @@ class Pathway(_Strict):
     death: list[DeathRate] = Field(default_factory=list)
     channel_cost: ChannelCost = Field(default_factory=ChannelCost)
     heavy_users: dict[str, float] | None = None
+    peer_support: PeerSupportDefault | None = None
 
     @field_validator("stages")
     @classmethod
@@ -248,6 +263,8 @@ class Pathway(_Strict):
         for d in self.death:
             add(f"death {d.band}", d)
         add("channel cost", self.channel_cost)
+        if self.peer_support is not None:
+            add("peer support lever", self.peer_support)
         return out
 
     def cited(self) -> list[str]:
@@ -271,6 +288,8 @@ def _records(p: Pathway) -> Iterable[tuple[str, _Sourced]]:
         yield f"entry.initial[{i}]", r
     for i, d in enumerate(p.death):
         yield f"death[{i}]", d
+    if p.peer_support is not None:
+        yield "peer_support", p.peer_support
 
 
 def _shares_problems(where: str, shares: Mapping[str, float]) -> list[str]:
@@ -450,6 +469,12 @@ def validate_pathway(
         probs.append(
             f"stages {', '.join(comp)}: a cycle without exit (no transition out, no death)"
         )
+    ps = p.peer_support
+    if ps is not None:
+        if ps.stage not in ids:
+            probs.append(f"peer_support.stage: unknown stage {ps.stage!r}")
+        elif not any(t.from_ == ps.stage and t.to == ps.target for t in p.transitions):
+            probs.append(f"peer_support: the pathway has no transition {ps.stage} -> {ps.target}")
     if p.heavy_users is not None:
         hu = p.heavy_users
         for k in ("person_share", "contact_share"):
