@@ -25,7 +25,8 @@ from soteplan.pathways._levers import (
     PeerSupport,
     levers_from_mappings,
 )
-from soteplan.pathways._region import region_inputs, run_region
+from soteplan.pathways._region import region_inputs, run_region, simulate_region
+from soteplan.pathways._simulate import SimulationResult, simulate
 from soteplan.pathways._spec import (
     CHANNELS,
     PROVIDERS,
@@ -46,6 +47,7 @@ __all__ = [
     "Pathway",
     "PathwayResult",
     "PeerSupport",
+    "SimulationResult",
     "Stage",
     "Transition",
     "band_population",
@@ -58,5 +60,7 @@ __all__ = [
     "region_inputs",
     "run_cohort",
     "run_region",
+    "simulate",
+    "simulate_region",
     "validate_pathway",
 ]

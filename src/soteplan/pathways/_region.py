@@ -10,13 +10,14 @@ import pandas as pd
 from soteplan.access import service_types
 from soteplan.pathways._cohort import PathwayResult, run_cohort
 from soteplan.pathways._levers import Lever
+from soteplan.pathways._simulate import SimulationResult, simulate
 from soteplan.pathways._spec import Pathway, validate_pathway
 from soteplan.pathways._travel import municipal_travel_minutes
 
 if TYPE_CHECKING:
     from soteplan.region import Region
 
-__all__ = ["region_inputs", "run_region"]
+__all__ = ["region_inputs", "run_region", "simulate_region"]
 
 
 def region_inputs(
@@ -80,4 +81,40 @@ def run_region(
     res.meta["region"] = region.id
     if tr is not None:
         res.meta["approximation"] += list(tr.attrs.get("approximation", []))
+    return res
+
+
+def simulate_region(
+    region: Region,
+    pathway: Pathway,
+    *,
+    start_year: int = 2025,
+    end_year: int = 2040,
+    levers: Sequence[Lever] = (),
+    replications: int = 10,
+    seed: int = 1,
+    scale: float = 0.1,
+    capacity: dict[str, float] | None = None,
+    travel: bool = True,
+    population: pd.DataFrame | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationResult:
+    """Simulate ``pathway`` on a region (see :func:`~soteplan.pathways.simulate`)."""
+    pop, tr = region_inputs(
+        region, [pathway], to_year=end_year, travel=travel, population=population
+    )
+    res = simulate(
+        pathway,
+        pop,
+        start_year=start_year,
+        end_year=end_year,
+        scale=scale,
+        replications=replications,
+        seed=seed,
+        levers=levers,
+        capacity=capacity,
+        travel=tr,
+        progress=progress,
+    )
+    res.meta["region"] = region.id
     return res
