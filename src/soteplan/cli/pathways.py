@@ -54,6 +54,10 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Simulation seed.")]
 ScaleOpt = Annotated[
     float, typer.Option("--scale", help="Simulated share of the population (0–1].")
 ]
+CapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--capacity", help="STAGE:PLACES — a stage capacity for --simulate."),
+]
 ByMunOpt = Annotated[
     bool, typer.Option("--by-municipality", help="One row per municipality as well.")
 ]
@@ -237,6 +241,7 @@ def register(app: typer.Typer) -> None:
         replications: RepOpt = 10,
         seed: SeedOpt = 1,
         scale: ScaleOpt = 0.1,
+        capacity: CapOpt = None,
         by_municipality: ByMunOpt = False,
         no_travel: NoTravelOpt = False,
         fmt: FormatOpt = OutputFormat.table,
@@ -246,7 +251,7 @@ def register(app: typer.Typer) -> None:
             pathway, file, region, start, end,
             lever_mappings(remote=remote, digital=digital, peer_support=peer_support,
                            peer=peer, ccm=ccm, year=lever_year),
-            simulate_, replications, seed, scale, no_travel,
+            simulate_, replications, seed, scale, no_travel, capacity,
         )  # fmt: skip
         rows = res.to_frame(by_municipality=by_municipality)
         if fmt is OutputFormat.table:
@@ -321,6 +326,7 @@ def _run(
     seed: int,
     scale: float,
     no_travel: bool,
+    capacity: list[str] | None = None,
 ) -> Any:
     from soteplan.pathways import levers_from_mappings, run_region
     from soteplan.region import load_region
@@ -328,13 +334,17 @@ def _run(
     p = _pathway(pathway, file)
     lv = levers_from_mappings(p, levers)
     r = load_region(region)
+    caps = {}
+    for item in capacity or []:
+        stage, places = _split(item, 2, 2, "--capacity")
+        caps[stage] = _float(places, "--capacity")
     if simulate_:
         from soteplan.pathways import simulate_region
 
         with progress_bar("Simulating", replications) as bar:
             return simulate_region(
                 r, p, start_year=start, end_year=end, levers=lv, replications=replications,
-                seed=seed, scale=scale, travel=not no_travel, progress=bar,
+                seed=seed, scale=scale, capacity=caps, travel=not no_travel, progress=bar,
             )  # fmt: skip
     with progress_bar("Pathway", end - start + 1) as bar:
         return run_region(

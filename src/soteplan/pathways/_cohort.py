@@ -92,8 +92,9 @@ class PathwayResult:
         """Per year: persons (stock), contacts, cost, trips, travel minutes, third-sector share."""
         r = self.rows
         stock = r[~r["companion"]].groupby("year")["persons"].sum()
-        agg = r.groupby("year")[["contacts", "cost_eur", "trips", "travel_minutes"]].sum(
-            min_count=1
+        agg = r.groupby("year")[["contacts", "cost_eur", "trips"]].sum()
+        agg["travel_minutes"] = r.groupby("year")["travel_minutes"].apply(
+            lambda v: float(v.sum(skipna=False))
         )
         third = r[r["provider"] == "third_sector"].groupby("year")["contacts"].sum()
         out = agg.assign(persons=stock)
