@@ -415,6 +415,19 @@ def run(
             skipped["locate"] = why
         tick()
 
+    if sc.pathways is not None:
+        from soteplan.pathways._scenario import run_pathways_block
+
+        t, s, m = run_pathways_block(
+            sc.pathways, region, base_year=sc.base_year, target_year=sc.target_year,
+            population=projection,
+        )  # fmt: skip
+        tables.update(t)
+        summary["pathways"] = s
+        engine_meta["pathways"] = m
+        ran.append("pathways")
+        tick()
+
     meta: dict[str, Any] = {
         "scenario": sc.name,
         "region": region.id,

@@ -20,6 +20,7 @@ from soteplan.demand import (
     RemoteServices,
 )
 from soteplan.errors import DataError, DataProblem, ParameterError
+from soteplan.pathways._scenario import PathwaysBlock
 
 __all__ = [
     "AccessSpec",
@@ -248,6 +249,7 @@ class Scenario(_Strict):
     access: AccessSpec | None = None
     organisation: OrganisationSpec | None = None
     location: LocationSpec | None = None
+    pathways: PathwaysBlock | None = None
 
     @model_validator(mode="after")
     def _years(self) -> Scenario:
@@ -264,6 +266,8 @@ class Scenario(_Strict):
             out.append("organise")
         if self.location is not None:
             out.append("locate")
+        if self.pathways is not None:
+            out.append("pathways")
         return out
 
     def to_yaml(self) -> str:
