@@ -68,7 +68,8 @@ class PathwayResult:
         ``year, municipality, band, sex, stage, persons`` (31 Dec).
     flows
         ``year, source, target, persons``: entries (source ``entry``), moves
-        between stages, exits (target ``recovery``/``death``/``aged_out``),
+        between stages, stays (source = target), exits (target
+        ``recovery``/``death``/``aged_out``; ageing out has source ``*``) and
         companion participation.
     meta
         Pathway, years, units, price year, sources, assumptions, approximations.
@@ -340,6 +341,10 @@ def run_cohort(
         stay = x - f.sum(axis=-1)
         moved = f[..., :K].sum(axis=3) + stay
         between = f.sum(axis=(0, 1, 2))  # (K, K + 2)
+        kept = stay.sum(axis=(0, 1, 2))
+        for k in range(K):
+            if kept[k] > 0:
+                flow_rows.append((year, setup.stages[k], setup.stages[k], float(kept[k])))
         for k in range(K):
             for j in range(K + 2):
                 if between[k, j] > 0:
