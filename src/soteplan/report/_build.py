@@ -260,6 +260,17 @@ def build_report(
         unavailable.append(str(exc))
         ctx["coverage_text"] = ""
 
+    from soteplan.errors import SoteplanError
+
+    try:
+        from soteplan.api._pathways import _inputs
+        from soteplan.pathways._report import report_section
+
+        ctx["pathways"] = report_section(
+            *_inputs(str(s.region_ref), True), tr, lambda x, d: _fmt(x, d, lang)
+        )
+    except (ImportError, SoteplanError) as exc:
+        unavailable.append(f"pathways: {exc}")
     ctx["summary_text"] = tr(
         "report.summary_text",
         population=_fmt(summary["population"], 0, lang),
@@ -277,7 +288,7 @@ def build_report(
         autoescape=True,
     )
     html = env.get_template("report.html").render(**ctx)
-    sections = ("summary", "population", "access", "assumptions", "sources")
+    sections = ("summary", "population", "access", "pathways", "assumptions", "sources")
     return Report(
         region_id=r.id,
         lang=lang,
