@@ -189,13 +189,12 @@ def register(app: typer.Typer) -> None:
             [
                 {
                     "stage": s.id,
-                    "label": s.label.en,
-                    "provider": ", ".join(f"{k} {v:.0%}" for k, v in s.provider_shares().items()),
-                    "channel": ", ".join(f"{k} {v:.0%}" for k, v in s.channel_shares().items()),
-                    "service_type": s.service_type or "",
-                    "unit_cost_eur": s.unit_cost_eur,
-                    "contacts_per_year": s.contacts_per_year,
-                    "capacity": s.capacity if s.capacity is not None else "",
+                    "provider": " ".join(f"{k}:{v:.0%}" for k, v in s.provider_shares().items()),
+                    "channel": " ".join(f"{k}:{v:.0%}" for k, v in s.channel_shares().items()),
+                    "service_type": s.service_type or "-",
+                    "eur": s.unit_cost_eur,
+                    "per_year": s.contacts_per_year,
+                    "places": s.capacity if s.capacity is not None else "-",
                 }
                 for s in p.stages
             ]
@@ -306,10 +305,9 @@ def register(app: typer.Typer) -> None:
         meta = _jsonable({**alt.meta, "compared": "levers vs no levers"})
         if fmt is OutputFormat.table:
             cols = [c for c in table.columns if c.endswith("_change")]
-            shown = table[cols].rename(columns=lambda c: c.removesuffix("_change")).copy()
-            shown["third_sector_share"] *= 100
-            shown = shown.rename(columns={"third_sector_share": "third_sector_pct_points"})
-            print_frame(shown.round(1), fmt, title=f"{alt.meta['name']}: change with the levers")
+            shown = _display(table[cols].rename(columns=lambda c: c.removesuffix("_change")))
+            shown = shown.rename(columns={"third_sector_pct": "third_sector_pp"})
+            print_frame(shown, fmt, title=f"{alt.meta['name']}: change with the levers")
             return
         print_frame(table, fmt, meta=meta)
 
@@ -358,10 +356,10 @@ def _display(summary: Any) -> Any:
 
     out = pd.DataFrame(index=summary.index)
     for col in ("persons", "contacts", "trips"):
-        out[col] = summary[col].round().astype("int64").astype(object)
-    out["cost_meur"] = (summary["cost_eur"] / 1e6).round(1)
-    out["travel_hours"] = (summary["travel_minutes"] / 60).round()
-    out["third_sector_pct"] = (100 * summary["third_sector_share"]).round(1)
+        out[col] = (summary[col].round() + 0.0).astype("int64").astype(object)
+    out["cost_meur"] = (summary["cost_eur"] / 1e6).round(2) + 0.0
+    out["travel_hours"] = (summary["travel_minutes"] / 60).round() + 0.0
+    out["third_sector_pct"] = (100 * summary["third_sector_share"]).round(2) + 0.0
     if "mean_wait_days" in summary.columns:
         out["mean_wait_days"] = summary["mean_wait_days"].round(1)
     return out
