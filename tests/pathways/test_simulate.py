@@ -10,7 +10,14 @@ from pathways_synthetic import chain_spec, flat_population
 from scipy import stats
 
 from soteplan.errors import ParameterError
-from soteplan.pathways import ChannelShift, parse_pathway, run_cohort, simulate
+from soteplan.pathways import (
+    ChannelShift,
+    PeerSupport,
+    compare_results,
+    parse_pathway,
+    run_cohort,
+    simulate,
+)
 
 
 def _spec(**over: object) -> dict:  # type: ignore[type-arg]
@@ -94,3 +101,19 @@ def test_bad_simulation_input_listed_at_once() -> None:
     text = str(info.value)
     for frag in ("scale 2", "replications 1", "unknown stages zz", "capacity of a"):
         assert frag in text
+
+
+def test_peer_support_shortens_the_queue() -> None:
+    spec = _spec()
+    spec["entry"]["initial_shares"] = {"a": 1.0}
+    p = parse_pathway(spec)
+    pop = flat_population(range(2024, 2031), per_age=40)
+    kw = {"start_year": 2025, "end_year": 2030, "replications": 3, "seed": 5, "capacity": {"b": 60}}
+    base = simulate(p, pop, **kw)  # type: ignore[arg-type]
+    lever = PeerSupport("a", "b", coverage=1.0, effect=0.8, start_year=2025)
+    alt = simulate(p, pop, levers=[lever], **kw)  # type: ignore[arg-type]
+    wb = base.waiting.set_index("year")["waited"].sum()
+    wa = alt.waiting.set_index("year")["waited"].sum()
+    assert wa < 0.5 * wb  # 80 % fewer moves to the full stage: far fewer have to wait
+    cmp = compare_results(base, alt)
+    assert cmp["mean_wait_days_change"].iloc[-1] < 0

@@ -282,6 +282,7 @@ def register(app: typer.Typer) -> None:
         replications: RepOpt = 10,
         seed: SeedOpt = 1,
         scale: ScaleOpt = 0.1,
+        capacity: CapOpt = None,
         no_travel: NoTravelOpt = False,
         fmt: FormatOpt = OutputFormat.table,
     ) -> None:
@@ -298,7 +299,7 @@ def register(app: typer.Typer) -> None:
                 "compare needs at least one lever (--remote, --digital, --peer-support, --peer, "
                 "--ccm)"
             )
-        args = (simulate_, replications, seed, scale, no_travel)
+        args = (simulate_, replications, seed, scale, no_travel, capacity)
         base = _run(pathway, file, region, start, end, [], *args)
         alt = _run(pathway, file, region, start, end, levers, *args)
         table = compare_results(base, alt)
