@@ -34,9 +34,9 @@ from soteplan.pathways._spec import (
     Stage,
     Transition,
     parse_pathway,
-    validate_pathway,
 )
 from soteplan.pathways._travel import municipal_travel_minutes
+from soteplan.pathways._validate import validate_pathway
 
 __all__ = [
     "CHANNELS",

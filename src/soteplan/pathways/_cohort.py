@@ -18,7 +18,7 @@ approximation of person-years, named in ``meta``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -516,8 +516,3 @@ def _lever_dict(lv: Lever) -> dict[str, Any]:
         v = getattr(lv, k)
         out[k] = list(v) if isinstance(v, tuple) else v
     return out
-
-
-def meta_of(pathway: Pathway) -> Mapping[str, Any]:
-    """Pathway-level meta (sources, assumptions) without a run."""
-    return {"sources": pathway.cited(), "assumptions": pathway.assumptions()}

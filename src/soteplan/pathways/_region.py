@@ -11,8 +11,9 @@ from soteplan.access import service_types
 from soteplan.pathways._cohort import PathwayResult, run_cohort
 from soteplan.pathways._levers import Lever
 from soteplan.pathways._simulate import SimulationResult, simulate
-from soteplan.pathways._spec import Pathway, validate_pathway
+from soteplan.pathways._spec import Pathway
 from soteplan.pathways._travel import municipal_travel_minutes
+from soteplan.pathways._validate import validate_pathway
 
 if TYPE_CHECKING:
     from soteplan.region import Region
