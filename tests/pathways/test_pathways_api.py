@@ -54,3 +54,16 @@ def test_bad_levers_are_one_422(client) -> None:  # type: ignore[no-untyped-def]
     assert "unknown stage 'zz'" in r.json()["error"]
     r = client.post("/api/v1/regions/keski-suomi/pathways/memory-disorders/run", json={"bogus": 1})
     assert r.status_code == 422
+
+
+def test_run_simulated_with_capacity(client) -> None:  # type: ignore[no-untyped-def]
+    body = {
+        "simulate": True, "replications": 2, "scale": 0.02, "end_year": 2030, "travel": False,
+        "capacity": {"care_24h": 2000},
+    }  # fmt: skip
+    r = client.post("/api/v1/regions/keski-suomi/pathways/memory-disorders/run", json=body)
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["meta"]["model"] == "simulation" and d["meta"]["replications"] == 2
+    assert {w["stage"] for w in d["waiting"]} == {"care_24h"}
+    assert all(c["lo"] <= c["mean"] <= c["hi"] for c in d["ci"])

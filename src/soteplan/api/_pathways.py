@@ -56,6 +56,11 @@ class PathwayRunBody(BaseModel):
     end_year: int = Field(default=2040, ge=2021, le=2040)
     levers: list[LeverBody] = Field(default_factory=list, max_length=10)
     travel: bool = True
+    simulate: bool = Field(default=False, description="SimPy simulation instead of the cohort")
+    replications: int = Field(default=5, ge=2, le=20)
+    scale: float = Field(default=0.05, gt=0, le=0.2, description="simulated population share")
+    seed: int = Field(default=1, ge=0)
+    capacity: dict[str, float] = Field(default_factory=dict, max_length=20)
 
 
 def _svc(request: Request) -> Services:
@@ -131,8 +136,22 @@ def pathway_run_payload(region_ref: str, pathway_id: str, body: PathwayRunBody) 
     levers = levers_from_mappings(p, [lv.mapping() for lv in body.levers])
     with _LOCK:
         pop, travel = _inputs(region_ref, body.travel)
-    kw = {"start_year": body.start_year, "end_year": body.end_year, "travel": travel}
-    res = run_cohort(p, pop, levers=levers, **kw)
+    kw: dict[str, Any] = {
+        "start_year": body.start_year,
+        "end_year": body.end_year,
+        "travel": travel,
+    }
+    run: Any = run_cohort
+    if body.simulate:
+        from soteplan.pathways import simulate
+
+        def run(p: Any, pop: Any, **k: Any) -> Any:
+            return simulate(
+                p, pop, replications=body.replications, scale=body.scale, seed=body.seed,
+                capacity=body.capacity or None, **k,
+            )  # fmt: skip
+
+    res = run(p, pop, levers=levers, **kw)
     out: dict[str, Any] = {
         "meta": res.meta,
         "labels": _labels(p),
@@ -141,8 +160,11 @@ def pathway_run_payload(region_ref: str, pathway_id: str, body: PathwayRunBody) 
         "stages": records(res.stage_table()),
         "flows": records(res.flows),
     }
+    if body.simulate:
+        out["ci"] = records(res.ci)
+        out["waiting"] = records(res.waiting)
     if levers:
-        base = run_cohort(p, pop, **kw)
+        base = run(p, pop, **kw)
         out["base_summary"] = records(base.summary())
         out["comparison"] = records(compare_results(base, res))
     return jsonable(out)
