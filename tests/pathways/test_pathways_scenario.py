@@ -42,3 +42,23 @@ def test_scenario_with_pathways_runs_stores_and_compares(ks, tmp_path) -> None: 
 def test_bad_pathways_block_is_a_data_error() -> None:
     with pytest.raises(DataError):
         parse_scenario({"name": "x", "pathways": {"run": [{"id": "a", "file": "b.yaml"}]}})
+
+
+def test_unknown_pathway_and_bad_lever_fail_when_the_scenario_is_read() -> None:
+    with pytest.raises(DataError) as info:
+        parse_scenario(
+            {
+                "name": "x",
+                "pathways": {
+                    "run": [
+                        {"id": "no-such"},
+                        {
+                            "id": "memory-disorders",
+                            "levers": [{"kind": "channel_shift", "stage": "zz", "share": 2}],
+                        },
+                    ]
+                },
+            }
+        )
+    text = str(info.value)
+    assert "no-such" in text and "unknown stage 'zz'" in text and "share = 2" in text

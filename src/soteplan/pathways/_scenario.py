@@ -40,6 +40,13 @@ class PathwayRun(BaseModel):
     def _one(self) -> PathwayRun:
         if (self.id is None) == (self.file is None):
             raise ValueError("give exactly one of id (a built-in pathway) or file")
+        if self.id is not None:  # a built-in: check the id and the levers when the file is read
+            from soteplan.errors import SoteplanError
+
+            try:
+                levers_from_mappings(load_builtin(self.id), self.levers)
+            except SoteplanError as exc:
+                raise ValueError(str(exc)) from None
         return self
 
     def pathway(self, base_dir: Path | None = None) -> Pathway:
