@@ -16,6 +16,7 @@ BENCHMARKS = {
     "locate": "benchmarks.bench_locate",
     "regionalise": "benchmarks.bench_regionalise",
     "choice": "benchmarks.bench_choice",
+    "pathways": "benchmarks.bench_pathways",
 }
 
 

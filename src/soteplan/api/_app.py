@@ -10,6 +10,7 @@ from soteplan.api._cache import ResponseCache
 from soteplan.api._choice import choice_router
 from soteplan.api._errors import install_error_handlers
 from soteplan.api._jobs import JobManager
+from soteplan.api._pathways import router as pathways_router
 from soteplan.api._routes import router
 from soteplan.api._security import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from soteplan.api._services import Services
@@ -58,6 +59,7 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.include_router(router)
     app.include_router(choice_router)
+    app.include_router(pathways_router)
     if web:
         from soteplan.web import mount_web
 

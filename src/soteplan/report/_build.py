@@ -274,6 +274,17 @@ def build_report(
     except (EngineUnavailableError, SoteplanError) as exc:
         unavailable.append(str(exc))
 
+    from soteplan.errors import SoteplanError
+
+    try:
+        from soteplan.api._pathways import _inputs
+        from soteplan.pathways._report import report_section
+
+        ctx["pathways"] = report_section(
+            *_inputs(str(s.region_ref), True), tr, lambda x, d: _fmt(x, d, lang)
+        )
+    except (ImportError, SoteplanError) as exc:
+        unavailable.append(f"pathways: {exc}")
     ctx["summary_text"] = tr(
         "report.summary_text",
         population=_fmt(summary["population"], 0, lang),
@@ -291,7 +302,7 @@ def build_report(
         autoescape=True,
     )
     html = env.get_template("report.html").render(**ctx)
-    sections = ("summary", "population", "access", "choice", "assumptions", "sources")
+    sections = ("summary", "population", "access", "choice", "pathways", "assumptions", "sources")
     return Report(
         region_id=r.id,
         lang=lang,

@@ -24,6 +24,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("/organisation", "organisation.html", "nav.organisation"),
     ("/scenarios", "scenarios.html", "nav.scenarios"),
     ("/choice", "choice.html", "nav.choice"),
+    ("/pathways", "pathways.html", "nav.pathways"),
 )
 
 _ROOT = Path(str(resources.files("soteplan.web")))
