@@ -26,6 +26,9 @@ pytestmark = [
 
 PAGES = ["/", "/demography", "/network", "/optimise", "/organisation", "/scenarios"]
 
+#: the write token a loopback `soteplan serve` generates at start (here: one per test module)
+LOCAL_TOKEN = "e2e-" + os.urandom(12).hex()
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -42,6 +45,7 @@ def server(tmp_path_factory):
     port = _free_port()
     store = tmp_path_factory.mktemp("store") / "runs.sqlite"
     app = create_app("keski-suomi", store_url=f"sqlite:///{store}")
+    app.state.local_token = LOCAL_TOKEN
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     th = threading.Thread(target=srv.run, daemon=True)
@@ -191,12 +195,27 @@ def test_close_a_station_changes_coverage_then_english_and_pdf(server, page, tmp
     assert page.errors == []
 
 
-def test_scenario_run_with_progress_in_the_browser(server, page, monkeypatch):
-    monkeypatch.setenv("SOTEPLAN_API_TOKEN", "e2e-token")
-    page.goto(f"{server}/scenarios?lang=en")
+def test_scenario_needs_the_token_and_says_so_in_the_page_language(server, page, monkeypatch):
+    monkeypatch.delenv("SOTEPLAN_API_TOKEN", raising=False)
+    page.goto(f"{server}/scenarios?lang=fi")
     _ready(page)
-    page.fill("#sc-token", "e2e-token")
-    page.dispatch_event("#sc-token", "change")
+    assert page.locator("#sc-auth").get_attribute("data-write") == "0"
+    page.fill("#sc-doc", '{"name": "ei-avainta", "base_year": 2020, "target_year": 2030}')
+    page.click("#sc-save")
+    page.wait_for_function("document.getElementById('status').classList.contains('error')")
+    msg = page.locator("#status").inner_text()
+    assert "API-avain" in msg and "token" not in msg.lower(), msg
+
+
+def test_scenario_run_with_progress_in_the_browser(server, page, monkeypatch):
+    monkeypatch.delenv("SOTEPLAN_API_TOKEN", raising=False)
+    # the URL `soteplan serve` prints: the page keeps the token in a cookie and drops it from
+    # the address; no token is typed anywhere
+    page.goto(f"{server}/scenarios?lang=en&token={LOCAL_TOKEN}")
+    assert "token" not in page.url
+    _ready(page)
+    assert page.locator("#sc-auth").get_attribute("data-write") == "1"
+    assert page.locator("#sc-token").count() == 0
     page.fill("#sc-doc", '{"name": "e2e-baseline", "base_year": 2020, "target_year": 2030}')
     page.click("#sc-validate")
     page.wait_for_function("document.getElementById('status').textContent.includes('valid')")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -40,7 +41,17 @@ def mount_web(app: FastAPI) -> None:
     templates = Jinja2Templates(directory=str(_ROOT / "templates"))
     app.mount("/static", StaticFiles(directory=str(_ROOT / "static")), name="static")
 
-    def render(request: Request, template: str, title_key: str, path: str) -> HTMLResponse:
+    def render(request: Request, template: str, title_key: str, path: str) -> Response:
+        from soteplan.api._security import TOKEN_COOKIE, token_is_valid
+
+        given = request.query_params.get("token")
+        if given is not None:
+            # the URL printed by `soteplan serve`: keep the token in a cookie, drop it from the URL
+            rest = urlencode([kv for kv in request.query_params.multi_items() if kv[0] != "token"])
+            target = RedirectResponse(path + (f"?{rest}" if rest else ""), status_code=303)
+            if token_is_valid(request, given):
+                target.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict", path="/")
+            return target
         lang, set_cookie = _lang(request)
         services = request.app.state.services
         region = services.region
@@ -55,6 +66,7 @@ def mount_web(app: FastAPI) -> None:
             "pages": PAGES,
             "region_id": region.id,
             "region_name": region.label(lang),
+            "can_write": token_is_valid(request, request.cookies.get(TOKEN_COOKIE)),
         }
         resp = templates.TemplateResponse(request, template, ctx)
         if set_cookie:
@@ -65,7 +77,7 @@ def mount_web(app: FastAPI) -> None:
 
         def page(
             request: Request, _t: str = template, _k: str = title_key, _p: str = path
-        ) -> HTMLResponse:
+        ) -> Response:
             return render(request, _t, _k, _p)
 
         app.add_api_route(

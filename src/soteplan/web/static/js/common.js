@@ -43,7 +43,9 @@ export const regionApi = (path, options) => api(`/regions/${REGION}${path}`, opt
 
 /** Report an API failure: 501 means an engine is not installed yet. */
 export function showError(err) {
-  if (err.status === 501) status(`${t("msg.not_available")}: ${err.message}`, true);
+  if (err.status === 503 && /SOTEPLAN_API_TOKEN/.test(err.message)) status(t("err.auth_disabled"), true);
+  else if (err.status === 401) status(t("err.auth_missing"), true);
+  else if (err.status === 501) status(`${t("msg.not_available")}: ${err.message}`, true);
   else status(`${t("msg.error")}: ${err.message}`, true);
 }
 

@@ -2,10 +2,14 @@
 import { api, t, num, status, showError, fillTable, LANG } from "./common.js";
 
 const out = document.getElementById("sc-output");
+// With the cookie set by the URL `soteplan serve` prints, no token field is shown and the
+// browser sends the cookie; otherwise the token typed here goes in the Authorization header.
 const token = document.getElementById("sc-token");
-token.value = sessionStorage.getItem("soteplan-token") || "";
-token.addEventListener("change", () => sessionStorage.setItem("soteplan-token", token.value));
-const auth = () => ({ Authorization: `Bearer ${token.value}` });
+if (token) {
+  token.value = sessionStorage.getItem("soteplan-token") || "";
+  token.addEventListener("change", () => sessionStorage.setItem("soteplan-token", token.value));
+}
+const auth = () => (token && token.value ? { Authorization: `Bearer ${token.value}` } : {});
 
 function doc() {
   try { return JSON.parse(document.getElementById("sc-doc").value || "{}"); } catch (e) { throw new Error(`JSON: ${e.message}`); }
