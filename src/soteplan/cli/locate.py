@@ -6,12 +6,20 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from soteplan.cli._common import OutputFormat, console, ensure_dir, print_frame, progress_bar
+from soteplan.cli._common import (
+    OutputFormat,
+    console,
+    ensure_dir,
+    lazy_module,
+    print_frame,
+    progress_bar,
+)
 from soteplan.errors import ParameterError
+
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
 
 
 def _parse_p(spec: str) -> list[int]:

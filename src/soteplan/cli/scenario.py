@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from soteplan.cli._common import (
@@ -14,10 +13,17 @@ from soteplan.cli._common import (
     console,
     err_console,
     frame_to_table,
+    lazy_function,
+    lazy_module,
     print_frame,
     progress_bar,
 )
-from soteplan.store import RunRecord, Store
+
+if TYPE_CHECKING:
+    from soteplan.store import RunRecord
+
+pd = lazy_module("pandas")
+Store = lazy_function("soteplan.store", "Store")
 
 StoreOpt = Annotated[
     str | None,
