@@ -167,8 +167,13 @@ def _build_table(
         collapse_padding=compact,
     )
     for i in keep:
-        # numbers and names are never split over lines; a column too wide is left out instead
-        table.add_column(headers[i], justify="right" if right[i] else "left", no_wrap=True)
+        # numbers and names are never split over lines (a column too wide is left out instead);
+        # a long header may wrap at its spaces
+        cell = max((len(r[i]) for r in rows), default=0)
+        word = max((len(w) for w in headers[i].split()), default=0)
+        table.add_column(
+            headers[i], justify="right" if right[i] else "left", min_width=max(cell, word)
+        )
     for row in rows:
         table.add_row(*(row[i] for i in keep))
     return table
@@ -194,12 +199,15 @@ def fit_table(
     dropped: list[str] = []
     queue = [headers.index(c) for c in droppable if c in headers]
 
-    def natural(compact: bool) -> int:
-        widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in keep]
+    def natural(compact: bool, whole_headers: bool = True) -> int:
+        def head(i: int) -> int:
+            return len(headers[i]) if whole_headers else max(len(w) for w in headers[i].split())
+
+        widths = [max([head(i), *(len(r[i]) for r in rows)]) for i in keep]
         return sum(widths) + (2 * len(keep) - 1 if compact else 3 * len(keep) + 1)
 
     compact = natural(False) > width
-    while compact and natural(True) > width and queue:
+    while compact and natural(True, whole_headers=False) > width and queue:
         i = queue.pop(0)
         keep.remove(i)
         dropped.append(headers[i])
