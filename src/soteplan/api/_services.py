@@ -191,7 +191,10 @@ class Services:
                 source[y] = "observed"
             elif proj_name is not None and y in set(r.projection(proj_name)["year"]):
                 p = r.projection(proj_name)
-                parts.append(p[p["year"] == y][["municipality", "year", "age", "population"]])
+                # the projection is in the division of its year (Kuhmoinen was still a member in
+                # 2019): keep the current municipalities, as the observed tables do
+                p = p[(p["year"] == y) & p["municipality"].isin(r.municipality_codes())]
+                parts.append(p[["municipality", "year", "age", "population"]])
                 source[y] = f"projection {proj_name}"
         if not parts:
             raise NotFoundError(f"no population by age for any of {list(years)}")

@@ -92,8 +92,14 @@ def register(app: typer.Typer) -> None:
         if scenario != "baseline":
             run = _scenario_run(scenario, store)
             region = getattr(getattr(run, "scenario", None), "region", None) or region
-        rep = build_report(region, lang=lang, service=service, close=close, scenario=run)
-        path = rep.write(out)
+        from soteplan.cli._common import progress_bar
+
+        with progress_bar("building the report (population, demography, access)") as advance:
+            rep = build_report(
+                region, lang=lang, service=service, close=close, scenario=run, progress=advance
+            )
+        with progress_bar(f"writing {out.name}"):
+            path = rep.write(out)
         console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from soteplan.i18n import DEFAULT_LANG, LANGS, catalogue, normalise_lang, t
+from soteplan.report._notes import NOTE_PATTERNS
 
 __all__ = ["PAGES", "mount_web"]
 
@@ -67,6 +68,7 @@ def mount_web(app: FastAPI) -> None:
             "region_id": region.id,
             "region_name": region.label(lang),
             "can_write": token_is_valid(request, request.cookies.get(TOKEN_COOKIE)),
+            "note_patterns": [[pat, t(key, lang)] for pat, key in NOTE_PATTERNS],
         }
         resp = templates.TemplateResponse(request, template, ctx)
         if set_cookie:

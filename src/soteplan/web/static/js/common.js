@@ -13,6 +13,21 @@ export function t(key, params = {}) {
   return s;
 }
 
+const NOTE_PATTERNS = JSON.parse(document.getElementById("note-patterns")?.textContent || "[]").map(([p, m]) => [new RegExp(p), m]);
+
+/** An engine's English method/approximation note in the page language (as the report does). */
+export function note(text) {
+  const s = String(text ?? "").trim();
+  for (const [re, msg] of NOTE_PATTERNS) {
+    const m = s.match(re);
+    if (m) return m.slice(1).reduce((acc, v, i) => acc.replace(`{${i}}`, v), msg);
+  }
+  return s;
+}
+
+/** A ";"-separated list of notes, each translated. */
+export const notes = (text) => String(text ?? "").split(/;\s*/).filter(Boolean).map(note).join("; ");
+
 /** Format a number in the page locale. */
 export function num(x, digits = 0) {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";

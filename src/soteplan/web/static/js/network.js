@@ -1,5 +1,5 @@
 // Service network: travel-time map, coverage table, close a station and see who loses.
-import { regionApi, t, num, pct, status, showError, makeMap, bbox, addMunicipalities, addPoints, popupOn, escapeHtml, fillTable, steps } from "./common.js";
+import { regionApi, t, num, pct, status, showError, makeMap, bbox, addMunicipalities, addPoints, popupOn, escapeHtml, fillTable, steps, notes } from "./common.js";
 
 const closed = new Set();
 let names = {};
@@ -105,7 +105,7 @@ async function load() {
   facilities = cov.facilities;
   facilities.features.sort((a, b) => a.properties.name.localeCompare(b.properties.name, "fi"));
   renderCoverage(cov);
-  document.getElementById("approx").textContent = `${t("msg.approximation")}: ${cov.meta.approximation ?? ""}`;
+  document.getElementById("approx").textContent = `${t("msg.approximation")}: ${notes(cov.meta.approximation)}`;
   if (!map) {
     const munis = await regionApi("/municipalities");
     names = { ...names, ...Object.fromEntries(munis.features.map((f) => [f.properties.code, f.properties.name_fi])) };
