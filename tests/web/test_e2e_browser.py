@@ -229,3 +229,30 @@ def test_scenario_run_with_progress_in_the_browser(server, page, monkeypatch):
     )
     _shot(page, "scenarios-run-en")
     assert page.errors == []
+
+
+def test_optimise_emergency_department_suggests_a_new_site_and_errors_clear(server, page):
+    page.goto(f"{server}/optimise?lang=fi")
+    _ready(page)
+    assert page.locator("#opt-table tbody tr").count() > 0
+    page.evaluate("document.body.dataset.result = ''")
+    page.select_option("#opt-service", "emergency_department")
+    page.wait_for_function("document.body.dataset.result === 'emergency_department'")
+    assert page.locator("#opt-p").input_value() == "1"  # starts from today's one point
+    page.locator("#opt-p").fill("2")
+    page.evaluate("document.body.dataset.result = ''")
+    page.click("#opt-run")
+    page.wait_for_function("document.body.dataset.result === 'emergency_department'")
+    summary = page.locator("#opt-summary").inner_text()
+    assert "min" in summary and "nykyinen verkko, 1 pistettä" in summary
+    assert "uusi sijainti" in page.locator("#opt-legend").inner_text()
+    kinds = page.locator("#opt-table tbody").inner_text()
+    assert "kuntakeskus" in kinds or "taajama" in kinds  # a new site, not only the existing one
+    # an impossible p: the previous result and map are cleared, the message is in Finnish
+    page.evaluate("const s = document.getElementById('opt-p'); s.max = '400'; s.value = '400'")
+    page.click("#opt-run")
+    page.wait_for_function("document.getElementById('status').classList.contains('error')")
+    assert "ehdokassijaintien" in page.locator("#status").inner_text()
+    assert page.locator("#opt-table tbody tr").count() == 0
+    assert page.locator("#map").get_attribute("data-sites") == "0"
+    assert page.errors == []
