@@ -122,3 +122,15 @@ def test_serve_generates_a_token_only_on_loopback(host, no_env_token, monkeypatc
     else:
         assert tok is None
         assert "SOTEPLAN_API_TOKEN" in res.output and "?token=" not in res.output.split("<")[0]
+
+
+def test_api_docs_page_loads_only_local_assets(client):
+    import re
+
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    refs = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert refs and all(r.startswith(("/", "data:")) for r in refs), refs
+    for ref in refs:
+        if ref.startswith("/"):
+            assert client.get(ref).status_code == 200, ref

@@ -256,3 +256,24 @@ def test_optimise_emergency_department_suggests_a_new_site_and_errors_clear(serv
     assert page.locator("#opt-table tbody tr").count() == 0
     assert page.locator("#map").get_attribute("data-sites") == "0"
     assert page.errors == []
+
+
+def test_api_docs_render_offline(server, browser):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    outside: list[str] = []
+
+    def only_local(route):
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", only_local)
+    pg = ctx.new_page()
+    pg.goto(f"{server}/api/docs")
+    pg.wait_for_selector(".opblock", timeout=60_000)
+    assert pg.locator(".opblock").count() >= 20  # every route documented
+    assert "soteplan API" in pg.locator(".info .title").inner_text()
+    assert outside == []
+    ctx.close()
