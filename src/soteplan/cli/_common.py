@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -154,6 +155,7 @@ def _build_table(
     keep: list[int],
     title: str | None,
     compact: bool,
+    wrap_text: bool = False,
 ) -> Table:
     from rich import box
 
@@ -169,7 +171,11 @@ def _build_table(
     for i in keep:
         # numbers and names are never split over lines (a column too wide is left out instead);
         # a long header may wrap at its spaces
-        cell = max((len(r[i]) for r in rows), default=0)
+        if wrap_text and not right[i]:
+            # the last resort: a text column wraps at its spaces (numbers never do)
+            cell = max((len(w) for r in rows for w in r[i].split()), default=0)
+        else:
+            cell = max((len(r[i]) for r in rows), default=0)
         word = max((len(w) for w in headers[i].split()), default=0)
         table.add_column(
             headers[i], justify="right" if right[i] else "left", min_width=max(cell, word)
@@ -191,7 +197,8 @@ def fit_table(
 
     Too wide in the usual framed style, the table is drawn compact (no side borders, single
     spaces between columns); still too wide, the columns named in ``droppable`` are left out in
-    that order. Returns the table and the names of the columns left out (say them to the user).
+    that order, and then text columns wrap at their spaces (numbers are never split).
+    Returns the table and the names of the columns left out (say them to the user).
     """
     headers, right, rows = _cells(df, float_digits)
     width = width or console.width
@@ -200,18 +207,20 @@ def fit_table(
     queue = [headers.index(c) for c in droppable if c in headers]
 
     def natural(compact: bool, whole_headers: bool = True) -> int:
-        def head(i: int) -> int:
-            return len(headers[i]) if whole_headers else max(len(w) for w in headers[i].split())
-
-        widths = [max([head(i), *(len(r[i]) for r in rows)]) for i in keep]
-        return sum(widths) + (2 * len(keep) - 1 if compact else 3 * len(keep) + 1)
+        """Width of the table drawn without a width limit (headers whole or wrapped at spaces)."""
+        heads = headers if whole_headers else [max(h.split() or [h], key=len) for h in headers]
+        probe = Console(width=10_000, file=io.StringIO(), color_system=None)
+        probe.print(_build_table(heads, right, rows, keep, None, compact))
+        text = probe.file.getvalue()  # type: ignore[attr-defined]
+        return max((len(line.rstrip()) for line in text.splitlines()), default=0)
 
     compact = natural(False) > width
     while compact and natural(True, whole_headers=False) > width and queue:
         i = queue.pop(0)
         keep.remove(i)
         dropped.append(headers[i])
-    table = _build_table(headers, right, rows, keep, title, compact)
+    wrap_text = compact and natural(True, whole_headers=False) > width
+    table = _build_table(headers, right, rows, keep, title, compact, wrap_text)
     title_width = len(title or "")
     if title_width > width:
         table.title_justify = "left"

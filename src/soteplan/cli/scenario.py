@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,7 +13,6 @@ from soteplan.cli._common import (
     OutputFormat,
     console,
     err_console,
-    frame_to_table,
     lazy_function,
     lazy_module,
     print_frame,
@@ -35,47 +35,92 @@ StoreOpt = Annotated[
 ]
 
 
+def _service_lines() -> dict[str, tuple[str, str]]:
+    """Service line id -> (label, unit) from the demand engine's shipped definitions."""
+    try:
+        from soteplan.demand import ServiceRates
+
+        sv = ServiceRates.default().services
+    except Exception:  # the demand engine is optional for printing a stored run
+        return {}
+    return {str(i): (str(r["label"]), str(r["unit"])) for i, r in sv.iterrows()}
+
+
+_ACCESS_MEASURE = re.compile(r"^(coverage\.share_(\d+)|nearest_min\.(mean|p90)) \((.+)\)$")
+
+
+def _access_rows(acc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Access measures with labels and units: shares as percentages, times in minutes."""
+    rows = []
+    for key, v in acc.items():
+        if not isinstance(v, dict):
+            continue
+        m = _ACCESS_MEASURE.match(key)
+        band = m.group(4) if m else ""
+        who = "all residents" if band == "all" else f"residents aged {band}"
+        if m and m.group(2):
+            label, unit, scale = f"within {m.group(2)} min, {who}", "%", 100.0
+        elif m and m.group(3):
+            what = "mean" if m.group(3) == "mean" else "90th percentile of"
+            label, unit, scale = f"{what} minutes to the nearest, {who}", "min", 1.0
+        else:
+            label, unit, scale = key, "", 1.0
+        before, after = float(v["before"]) * scale, float(v["after"]) * scale
+        rows.append(
+            {
+                "measure": label,
+                "unit": unit,
+                "before": before,
+                "after": after,
+                "change": after - before,
+            }
+        )
+    return rows
+
+
 def _headline(rec: RunRecord) -> None:
     s = rec.summary
     years = sorted(s.get("demand", {}))
     if len(years) >= 1:
         d = s["demand"]
+        lines = _service_lines()
         rows = []
         for svc in d[years[0]]["volume"]:
-            row = {"service": svc}
+            label, unit = lines.get(svc, (svc, ""))
+            row = {"service line": label, "unit": f"{unit} / year" if unit else ""}
             for y in years:
-                row[y] = d[y]["volume"][svc]
+                row[str(y)] = round(float(d[y]["volume"][svc]))
             if len(years) == 2:
                 a, b = d[years[0]]["volume"][svc], d[years[1]]["volume"][svc]
                 row["change %"] = 100 * (b / a - 1) if a else float("nan")
             rows.append(row)
-        for key, label in (
-            ("population", "population"),
-            ("cost_eur", f"cost M€ ({rec.meta.get('price_year')} prices)"),
-            ("cost_eur_per_resident", "cost € per resident"),
-            ("trips", "in-person contacts (trips)"),
+        for key, label, unit in (
+            ("population", "population", "persons"),
+            ("cost_eur", "cost", f"M€ ({rec.meta.get('price_year')} prices)"),
+            ("cost_eur_per_resident", "cost per resident", "€"),
+            ("trips", "in-person contacts (trips)", "trips / year"),
         ):
-            row = {"service": label}
+            row = {"service line": label, "unit": unit}
             for y in years:
                 v = d[y][key]
-                row[y] = v / 1e6 if key == "cost_eur" else v
+                row[str(y)] = round(v / 1e6, 1) if key == "cost_eur" else round(float(v))
             if len(years) == 2 and d[years[0]][key]:
                 row["change %"] = 100 * (d[years[1]][key] / d[years[0]][key] - 1)
             rows.append(row)
-        df = pd.DataFrame(rows).set_index("service")
-        console.print(frame_to_table(df, title=f"Demand and cost: {rec.name}"))
+        df = pd.DataFrame(rows, dtype=object).set_index("service line")
+        print_frame(
+            df,
+            OutputFormat.table,
+            title=f"Demand and cost: {rec.name}",
+            droppable=("unit",),
+        )
     acc = s.get("access")
     if acc:
-        rows = [
-            {"measure": k, "before": v["before"], "after": v["after"]}
-            for k, v in acc.items()
-            if isinstance(v, dict)
-        ]
         print_frame(
-            pd.DataFrame(rows).set_index("measure"),
+            pd.DataFrame(_access_rows(acc)).set_index("measure"),
             OutputFormat.table,
             title=f"Access to {acc.get('service_type')} (network change: before → after)",
-            float_digits=3,
+            float_digits=1,
         )
     loc = s.get("location")
     if loc:
