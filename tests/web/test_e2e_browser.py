@@ -195,39 +195,91 @@ def test_close_a_station_changes_coverage_then_english_and_pdf(server, page, tmp
     assert page.errors == []
 
 
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
 def test_scenario_needs_the_token_and_says_so_in_the_page_language(server, page, monkeypatch):
     monkeypatch.delenv("SOTEPLAN_API_TOKEN", raising=False)
     page.goto(f"{server}/scenarios?lang=fi")
     _ready(page)
     assert page.locator("#sc-auth").get_attribute("data-write") == "0"
-    page.fill("#sc-doc", '{"name": "ei-avainta", "base_year": 2020, "target_year": 2030}')
+    page.fill("#f-name", "ei-avainta")
     page.click("#sc-save")
     page.wait_for_function("document.getElementById('status').classList.contains('error')")
     msg = page.locator("#status").inner_text()
     assert "API-avain" in msg and "token" not in msg.lower(), msg
 
 
-def test_scenario_run_with_progress_in_the_browser(server, page, monkeypatch):
+def _run(page, timeout=180_000):
+    page.evaluate("delete document.body.dataset.result")
+    page.click("#sc-save")
+    page.wait_for_function(
+        "document.body.dataset.result || "
+        "document.getElementById('status').classList.contains('error')",
+        timeout=timeout,
+    )
+    assert not page.locator("#status").evaluate("s => s.classList.contains('error')"), page.locator(
+        "#status"
+    ).inner_text()
+
+
+def test_scenario_builder_yaml_run_results_and_comparison(server, page, monkeypatch, tmp_path):
     monkeypatch.delenv("SOTEPLAN_API_TOKEN", raising=False)
     # the URL `soteplan serve` prints: the page keeps the token in a cookie and drops it from
     # the address; no token is typed anywhere
-    page.goto(f"{server}/scenarios?lang=en&token={LOCAL_TOKEN}")
+    page.goto(f"{server}/scenarios?lang=fi&token={LOCAL_TOKEN}")
     assert "token" not in page.url
     _ready(page)
     assert page.locator("#sc-auth").get_attribute("data-write") == "1"
     assert page.locator("#sc-token").count() == 0
-    page.fill("#sc-doc", '{"name": "e2e-baseline", "base_year": 2020, "target_year": 2030}')
+    # an example YAML loads into the form: its three closures are picked on the map
+    page.set_input_files("#sc-upload", str(SCENARIOS / "network-2026.yaml"))
+    page.wait_for_function("document.body.dataset.loaded === 'network-2026'")
+    assert page.locator("#sc-map").get_attribute("data-closed") == "3"
+    assert page.locator("#f-network-close li").count() == 3
+    assert page.locator("#f-target-year-out").inner_text() == "2040 vuosi"  # not "2 040"
+    # a bad value is reported next to its field, in Finnish
+    page.check("#on-remote")
+    page.fill("#f-name", "")
     page.click("#sc-validate")
-    page.wait_for_function("document.getElementById('status').textContent.includes('valid')")
-    page.click("#sc-save")
-    page.wait_for_function(
-        "document.getElementById('sc-output').textContent.includes('summary')", timeout=120_000
-    )
+    page.wait_for_function("document.getElementById('f-name-err').textContent.length > 0")
+    assert "merkki" in page.locator("#f-name-err").inner_text()
+    assert page.locator("#f-name").get_attribute("aria-invalid") == "true"
+    # a remote-services lever set with the slider, then saved and run with progress
+    page.fill("#f-name", "e2e-etä")
+    page.locator("#f-demand-levers-remote-target-share").fill("40")
+    out = page.locator("#f-demand-levers-remote-target-share-out").inner_text()
+    assert "40 % käynneistä" in out
+    with page.expect_download() as dl:
+        page.click("#sc-download")
+    saved = tmp_path / "e2e.yaml"
+    dl.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "target_share: 0.4" in text and "hs-179-tikkakoski" in text
+    _run(page)
     assert page.locator("#sc-progress").evaluate("p => p.value === p.max && p.max > 0")
-    page.wait_for_function(
-        "document.getElementById('sc-list').textContent.includes('e2e-baseline')"
-    )
-    _shot(page, "scenarios-run-en")
+    assert page.locator("#sc-lines tbody tr").count() == 8
+    assert "Säännöllinen kotihoito" in page.locator("#sc-lines").inner_text()
+    assert page.locator("#sc-cost-chart svg").count() == 1
+    assert "Lähde" in page.locator("#sc-cost-src").inner_text()
+    assert "%-yks." in page.locator("#sc-access-table").inner_text()
+    # a second run without access or network blocks, then the comparison of both
+    page.fill("#f-name", "e2e-ilman-verkkoa")
+    page.uncheck("#on-network")
+    page.uncheck("#on-access")
+    _run(page)
+    assert "ei ole saavutettavuuden tuloksia" in page.locator("#sc-access-note").inner_text()
+    page.wait_for_function("document.querySelectorAll('input[name=cmp]').length >= 2")
+    page.click("#sc-compare")
+    page.wait_for_function("document.body.dataset.compared === '2'", timeout=60_000)
+    cost = page.locator("#sc-cost").inner_text()
+    assert "2040" in cost and "2 040" not in cost and "M€" in cost
+    assert "cost_eur" not in cost and "population_a" not in cost
+    assert page.locator("#sc-cmp-cost svg").count() == 1
+    assert "e2e-etä" in page.locator("#sc-access").inner_text()
+    assert "e2e-ilman-verkkoa" in page.locator("#sc-access-empty").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # no overflow
+    _shot(page, "scenarios-compare-fi")
     assert page.errors == []
 
 

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from soteplan.i18n import DEFAULT_LANG, LANGS, catalogue, normalise_lang, t
 from soteplan.report._notes import NOTE_PATTERNS
+from soteplan.web._builder import install_builder
 
 __all__ = ["PAGES", "mount_web"]
 
@@ -129,5 +130,6 @@ def mount_web(app: FastAPI) -> None:
     def report_html(request: Request) -> Response:
         return report(request, "html")
 
+    install_builder(app, lambda request: _lang(request)[0])
     app.add_api_route("/report.pdf", report_pdf, methods=["GET"], include_in_schema=False)
     app.add_api_route("/report.html", report_html, methods=["GET"], include_in_schema=False)
