@@ -121,7 +121,9 @@ def _source_row(prov: Any, tr: Callable[..., str]) -> dict[str, str]:
         "title": tr(f"source.{key}.title") if key else str(prov.title),
         "publisher": tr(f"source.{key}.publisher") if key else str(prov.publisher),
         "years": span,
-        "licence": str(prov.licence),
+        "licence": tr(f"source.{key}.licence")
+        if key and f"source.{key}.licence" in catalogue()
+        else str(prov.licence),
     }
 
 

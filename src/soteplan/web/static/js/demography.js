@@ -29,8 +29,8 @@ async function drawPyramid() {
     animation: false,
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => num(Math.abs(v)) },
     legend: { top: 0, data: [t("demo.men"), t("demo.women")] },
-    grid: { left: 60, right: 20, top: 40, bottom: 30 },
-    xAxis: { type: "value", axisLabel: { formatter: (v) => num(Math.abs(v)) } },
+    grid: { left: 60, right: 20, top: 40, bottom: 44 },
+    xAxis: { type: "value", name: t("demo.persons_axis"), nameLocation: "middle", nameGap: 24, axisLabel: { formatter: (v) => num(Math.abs(v)) } },
     yAxis: { type: "category", data: d.groups },
     series: [
       { name: t("demo.men"), type: "bar", stack: "p", data: d.male.map((v) => -v), itemStyle: { color: "#2c7fb8" } },
@@ -107,6 +107,7 @@ async function main() {
   }
   document.getElementById("dr-legend").innerHTML = `<strong>${t("demo.legend_unit")}</strong> ` + BREAKS.map((v, i) => `<span style="background:${COLORS[i]}"></span>${v}${i === BREAKS.length - 1 ? "+" : "–" + BREAKS[i + 1]}`).join("") + ` <span style="background:#cccccc"></span>${t("demo.no_data")}`;
   document.getElementById("dr-legend").dataset.max = String(BREAKS.at(-1));
+  for (const id of ["pyr-src", "wai-src", "dr-src"]) document.getElementById(id).textContent = t("src.demography");
   show(dr.years.includes(2020) ? 2020 : dr.years[0]);
   status(dr.missing_years.length ? t("demo.missing_years", { years: dr.missing_years.join(", ") }) : t("msg.ready"));
   document.body.dataset.ready = "1";
