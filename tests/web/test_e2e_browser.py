@@ -472,3 +472,24 @@ def test_axe_finds_no_serious_or_critical_violation(server, page, lang):
         if result:
             problems[path] = result
     assert problems == {}
+
+
+def test_dependency_map_2040_has_no_ghost_and_a_fitted_scale(server, page, ks):
+    page.goto(f"{server}/demography?lang=fi")
+    _ready(page)
+    page.click("#dr-years button[data-year='2040']")
+    page.wait_for_function("document.getElementById('map').dataset.year === '2040'")
+    assert page.locator("#dr-table tbody tr").count() == len(ks.municipality_codes())
+    names = page.locator("#dr-table tbody td:first-child").all_inner_texts()
+    assert all(n.strip() for n in names)  # no nameless row (Kuhmoinen left in 2021)
+    values = [
+        float(v.replace(",", ".")) for v in page.locator("#dr-table tbody td.num").all_inner_texts()
+    ]
+    breaks_top = float(page.locator("#dr-legend").get_attribute("data-max"))
+    # the legend's last class starts within one step of the largest value, not at "90+"
+    assert max(values) > 100 and breaks_top > 100 and breaks_top <= max(values)
+    note = page.locator("#dr-note").inner_text()
+    assert "virallinen väestöennuste" in note and "projection" not in note
+    assert "Lähde" in page.locator("#dr-src").inner_text()
+    assert "henkilöä" in page.locator("#pyramid").inner_text()  # the pyramid's axis unit
+    assert page.errors == []
