@@ -40,7 +40,8 @@ def test_run_compare_list_show(tmp_path, monkeypatch, ks):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "coverage.share_10" in res.output
+    assert "within 10 min, all residents" in res.output and "coverage.share_10" not in res.output
+    assert "Regular home care" in res.output and "home_care " not in res.output
     assert (tmp_path / "cmp.png").stat().st_size > 10_000
     res = runner.invoke(app, ["scenarios", "show", "network-2026", "--store", url, "--spec"])
     assert res.exit_code == 0 and "hs-179-tikkakoski" in res.output

@@ -156,6 +156,7 @@ def _build_table(
     title: str | None,
     compact: bool,
     wrap_text: bool = False,
+    slack: int | None = None,
 ) -> Table:
     from rich import box
 
@@ -168,6 +169,7 @@ def _build_table(
         pad_edge=not compact,
         collapse_padding=compact,
     )
+    spare = slack
     for i in keep:
         # numbers and names are never split over lines (a column too wide is left out instead);
         # a long header may wrap at its spaces
@@ -177,8 +179,15 @@ def _build_table(
         else:
             cell = max((len(r[i]) for r in rows), default=0)
         word = max((len(w) for w in headers[i].split()), default=0)
+        width = max(cell, word)
+        cap = None
+        if spare is not None and len(headers[i]) > width:
+            # the headers do not all fit whole: this one gets what room is left, then wraps
+            extra = min(spare, len(headers[i]) - width)
+            spare -= extra
+            cap = width + extra
         table.add_column(
-            headers[i], justify="right" if right[i] else "left", min_width=max(cell, word)
+            headers[i], justify="right" if right[i] else "left", min_width=width, max_width=cap
         )
     for row in rows:
         table.add_row(*(row[i] for i in keep))
@@ -220,7 +229,10 @@ def fit_table(
         keep.remove(i)
         dropped.append(headers[i])
     wrap_text = compact and natural(True, whole_headers=False) > width
-    table = _build_table(headers, right, rows, keep, title, compact, wrap_text)
+    slack = None
+    if compact and natural(True) > width:
+        slack = max(0, width - natural(True, whole_headers=False))
+    table = _build_table(headers, right, rows, keep, title, compact, wrap_text, slack)
     title_width = len(title or "")
     if title_width > width:
         table.title_justify = "left"

@@ -78,6 +78,62 @@ def _access_rows(acc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _print_comparison(cmp: Any, d: Any, c: Any, acc: Any, year: int, meta: dict[str, Any]) -> None:
+    """The comparison as labelled tables: service-line names, units, percentages, M€."""
+    lines = _service_lines()
+    price = cmp.meta.get("price_year")
+    rows = []
+    for svc, r in d.iterrows():
+        label, unit = lines.get(str(svc), (str(svc), ""))
+        rows.append(
+            {
+                "service line": label,
+                "unit": f"{unit} / year" if unit else "",
+                cmp.a: round(float(r["volume_a"])),
+                cmp.b: round(float(r["volume_b"])),
+                "change %": float(r["volume_pct"]),
+                f"cost change M€ ({price})": round(float(r["cost_eur_diff"]) / 1e6, 1),
+            }
+        )
+    print_frame(
+        pd.DataFrame(rows, dtype=object).set_index("service line"),
+        OutputFormat.table,
+        title=f"Demand {year}: {cmp.b} − {cmp.a}",
+        meta=meta,
+        droppable=("unit",),
+    )
+    cost = pd.DataFrame(
+        {
+            f"{cmp.a} M€": (c["cost_eur_a"] / 1e6).round(1),
+            f"{cmp.b} M€": (c["cost_eur_b"] / 1e6).round(1),
+            "difference M€": (c["cost_eur_diff"] / 1e6).round(1),
+            "difference € per resident": c["per_resident_diff"].round(0),
+        }
+    )
+    cost.index = [str(int(i)) for i in cost.index]
+    cost.index.name = "year"
+    print_frame(cost, OutputFormat.table, title=f"Cost ({price} prices)")
+    if len(acc):
+        rows = []
+        for (measure, band), r in acc.iterrows():
+            lab = _access_rows({f"{measure} ({band})": {"before": r["a"], "after": r["b"]}})[0]
+            rows.append(
+                {
+                    "measure": lab["measure"],
+                    "unit": lab["unit"],
+                    cmp.a: lab["before"],
+                    cmp.b: lab["after"],
+                    "difference": lab["change"],
+                }
+            )
+        print_frame(
+            pd.DataFrame(rows).set_index("measure"),
+            OutputFormat.table,
+            title="Access (region)",
+            droppable=("unit",),
+        )
+
+
 def _headline(rec: RunRecord) -> None:
     s = rec.summary
     years = sorted(s.get("demand", {}))
@@ -209,25 +265,28 @@ def register(app: typer.Typer) -> None:
             ["volume_a", "volume_b", "volume_pct", "cost_eur_diff", "trips_diff"]
         ]
         meta = cmp.meta if fmt is OutputFormat.json else {"note": cmp.meta["direction"]}
-        print_frame(d, fmt, title=f"Demand {y}: {cmp.b} − {cmp.a}", meta=meta)
         c = cmp.cost.set_index("year")
         pick = [yy for yy in (c.index.min(), 2030, c.index.max()) if yy in c.index]
-        print_frame(
-            c.loc[
-                sorted(set(pick)),
-                ["cost_eur_a", "cost_eur_b", "cost_eur_diff", "per_resident_diff"],
-            ],
-            fmt,
-            title="Cost (euros per year)",
-        )
-        if len(cmp.access):
-            acc = cmp.access[
-                cmp.access["measure"].str.startswith(("coverage.share_", "nearest_min.mean"))
-                & cmp.access["band"].isin(["all", "75+"])
+        c = c.loc[
+            sorted(set(pick)), ["cost_eur_a", "cost_eur_b", "cost_eur_diff", "per_resident_diff"]
+        ]
+        acc = cmp.access
+        if len(acc):
+            acc = acc[
+                acc["measure"].str.startswith(("coverage.share_", "nearest_min.mean"))
+                & acc["band"].isin(["all", "75+"])
             ].set_index(["measure", "band"])
-            print_frame(acc, fmt, title="Access (region)", float_digits=3)
+        if fmt is not OutputFormat.table:
+            print_frame(d, fmt, title=f"Demand {y}: {cmp.b} − {cmp.a}", meta=meta)
+            print_frame(c, fmt, title="Cost (euros per year)")
+            if len(acc):
+                print_frame(acc, fmt, title="Access (region)", float_digits=3)
         else:
-            err_console.print("no access results in one of the runs")
+            _print_comparison(cmp, d, c, acc, y, meta)
+        if not len(acc):
+            err_console.print(
+                "no access results in one of the runs (its scenario has no access or network block)"
+            )
         if not no_plot:
             out = plot or Path(f"{cmp.a}-vs-{cmp.b}.png")
             plot_comparison(cmp, out)
