@@ -6,7 +6,7 @@ async function main() {
   const [summary, munis, points] = await Promise.all([
     regionApi(""), regionApi("/municipalities"), regionApi("/service-points"),
   ]);
-  document.getElementById("fig-population").textContent = num(summary.population);
+  document.getElementById("fig-population").textContent = `${num(summary.population)} ${t("unit.persons")}`;
   document.getElementById("fig-year").textContent = t("overview.on_31_dec", { year: summary.year });
   document.getElementById("fig-municipalities").textContent = num(summary.municipalities);
   for (const k of ["health_station", "hospital", "emergency_department"]) {
