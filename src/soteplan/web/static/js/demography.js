@@ -82,8 +82,10 @@ async function main() {
   const byYear = {};
   for (const r of dr.by_municipality) (byYear[r.year] = byYear[r.year] || {})[r.municipality] = r.dependency_ratio;
   const BREAKS = fittedBreaks(dr.by_municipality.map((r) => r.dependency_ratio));
+  // spread the classes over the whole palette, light to dark, however many there are
+  const CLS = BREAKS.map((_, i) => COLORS[Math.round((i * (COLORS.length - 1)) / Math.max(1, BREAKS.length - 1))]);
   const map = await makeMap("map", bbox(munis));
-  addMunicipalities(map, munis, steps("ratio", BREAKS, COLORS));
+  addMunicipalities(map, munis, steps("ratio", BREAKS, CLS));
   popupOn(map, "munis-fill", (p) => `<strong>${escapeHtml(p.name_fi)}</strong><br>${t("demo.dependency")}: ${num(p.ratio, 1)}`);
   const group = document.getElementById("dr-years");
   const show = (year) => {
@@ -105,7 +107,7 @@ async function main() {
     b.addEventListener("click", () => show(y));
     group.appendChild(b);
   }
-  document.getElementById("dr-legend").innerHTML = `<strong>${t("demo.legend_unit")}</strong> ` + BREAKS.map((v, i) => `<span style="background:${COLORS[i]}"></span>${v}${i === BREAKS.length - 1 ? "+" : "–" + BREAKS[i + 1]}`).join("") + ` <span style="background:#cccccc"></span>${t("demo.no_data")}`;
+  document.getElementById("dr-legend").innerHTML = `<strong>${t("demo.legend_unit")}</strong> ` + BREAKS.map((v, i) => `<span style="background:${CLS[i]}"></span>${v}${i === BREAKS.length - 1 ? "+" : "–" + BREAKS[i + 1]}`).join("") + ` <span style="background:#cccccc"></span>${t("demo.no_data")}`;
   document.getElementById("dr-legend").dataset.max = String(BREAKS.at(-1));
   for (const id of ["pyr-src", "wai-src", "dr-src"]) document.getElementById(id).textContent = t("src.demography");
   show(dr.years.includes(2020) ? 2020 : dr.years[0]);
