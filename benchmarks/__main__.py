@@ -17,6 +17,7 @@ BENCHMARKS = {
     "regionalise": "benchmarks.bench_regionalise",
     "choice": "benchmarks.bench_choice",
     "pathways": "benchmarks.bench_pathways",
+    "cli": "benchmarks.bench_cli",
 }
 
 
