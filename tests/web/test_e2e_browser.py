@@ -24,7 +24,16 @@ pytestmark = [
     ),
 ]
 
-PAGES = ["/", "/demography", "/network", "/optimise", "/organisation", "/scenarios"]
+PAGES = [
+    "/",
+    "/demography",
+    "/network",
+    "/optimise",
+    "/organisation",
+    "/scenarios",
+    "/choice",
+    "/pathways",
+]
 
 #: the write token a loopback `soteplan serve` generates at start (here: one per test module)
 LOCAL_TOKEN = "e2e-" + os.urandom(12).hex()
