@@ -1,15 +1,15 @@
 """Thin adapters between the HTTP layer and the engines.
 
 Each public method parses nothing and plans nothing: it picks the region's
-inputs, calls one engine function and returns plain JSON-ready data.  An
-engine that is not installed yet raises :class:`EngineUnavailableError` (HTTP 501)
-so that pages can say so honestly.
+inputs, calls one engine function and returns plain JSON-ready data.  The
+engines are imported directly: they are one package.
 """
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -18,47 +18,21 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from soteplan.api._errors import EngineUnavailableError
+from soteplan import access as acc
+from soteplan import demography as dem
+from soteplan import locate as loc
+from soteplan import organise as org
+from soteplan.api._jobs import Runner
 from soteplan.api._serialise import geojson, jsonable, records
-from soteplan.errors import NotFoundError, ParameterError
+from soteplan.errors import DataError, DataProblem, NotFoundError, ParameterError
 from soteplan.region import Region, load_region
+from soteplan.scenario import Scenario, check_against_region
+from soteplan.scenario import run as run_scenario
+from soteplan.store import Store
 
-__all__ = ["Services", "engine"]
+__all__ = ["Services", "api_scenario", "scenario_runner"]
 
 Progress = Callable[[int, int], None]
-
-
-def engine(name: str, *attrs: str) -> Any:
-    """Import ``soteplan.<name>`` with ``attrs``; else raise :class:`EngineUnavailableError`."""
-    try:
-        mod = importlib.import_module(f"soteplan.{name}")
-    except ImportError as exc:
-        raise EngineUnavailableError(name, str(exc)) from exc
-    missing = [a for a in attrs if not hasattr(mod, a)]
-    if missing:
-        raise EngineUnavailableError(name, f"missing {', '.join(missing)}")
-    return mod
-
-
-def engine_status() -> dict[str, bool]:
-    """Which engines the web layer can use right now."""
-    wanted = {
-        "region": ("load_region",),
-        "demography": ("dependency_ratio", "working_age_index"),
-        "network": ("travel_times",),
-        "access": ("assess", "what_if"),
-        "locate": ("PMedian",),
-        "organise": (),
-        "scenario": (),
-    }
-    out = {}
-    for name, attrs in wanted.items():
-        try:
-            engine(name, *attrs)
-            out[name] = True
-        except EngineUnavailableError:
-            out[name] = False
-    return out
 
 
 class Services:
@@ -113,7 +87,6 @@ class Services:
                 for g in r.groupings.values()
             ],
             "attribution": list(r.attribution),
-            "engines": engine_status(),
         }
 
     def provenance(self) -> list[dict[str, Any]]:
@@ -224,7 +197,6 @@ class Services:
         by age the published THL/Sotkanet value (indicator 761, same definition)
         is shown and labelled as such.
         """
-        dem = engine("demography", "dependency_ratio")
         r = self.region
         try:
             pop, source = self._population_long(years)
@@ -265,7 +237,6 @@ class Services:
         one from the official projection; the index is computed by
         :func:`soteplan.demography.working_age_index` on the joined series.
         """
-        dem = engine("demography", "working_age_index", "age_band_totals")
         r = self.region
         codes = r.municipality_codes()
         wap = r.table("working_age_population")
@@ -316,7 +287,6 @@ class Services:
         Uses :func:`soteplan.demography.summary_table` on observed population by
         age for ``year`` or, after the last observed year, the official projection.
         """
-        dem = engine("demography", "summary_table")
         pop, source = self._population_long([year])
         groups = self.region.grouping(grouping).mapping() if grouping else None
         table = dem.summary_table(pop, groups=groups, total_label=self.region.name_fi)
@@ -350,7 +320,6 @@ class Services:
     # ----------------------------------------------------------------- access
     @cached_property
     def _access_inputs(self) -> tuple[Any, Any]:
-        acc = engine("access", "region_graph", "region_origins")
         return acc.region_graph(self.region), acc.region_origins(self.region)
 
     def _names(self) -> dict[str, str]:
@@ -359,16 +328,15 @@ class Services:
 
     def service_types(self) -> list[str]:
         """Service types the access engine can assess."""
-        return list(engine("access", "service_types").service_types(self.region))
+        return list(acc.service_types(self.region))
 
     def _facilities(self, service: str, year: int | None) -> gpd.GeoDataFrame:
-        return engine("access", "service_points").service_points(self.region, service, year)
+        return acc.service_points(self.region, service, year)
 
     def coverage(
         self, service: str, year: int | None, thresholds: Sequence[float]
     ) -> dict[str, Any]:
         """Coverage, nearest times and equity of one service network."""
-        acc = engine("access", "assess", "region_groupings")
         with self._lock:
             graph, origins = self._access_inputs
         fac = self._facilities(service, year)
@@ -399,7 +367,6 @@ class Services:
 
     def nearest(self, service: str, year: int | None) -> dict[str, Any]:
         """Car time (minutes) from every postcode area to its nearest service point."""
-        acc = engine("access", "assess")
         with self._lock:
             graph, origins = self._access_inputs
         res = acc.assess(graph, origins, self._facilities(service, year), service=service)
@@ -424,12 +391,12 @@ class Services:
         thresholds: Sequence[float],
     ) -> dict[str, Any]:
         """Close and/or open service points; the change in every measure and who loses."""
-        acc = engine("access", "what_if", "region_groupings")
         with self._lock:
             graph, origins = self._access_inputs
         fac = self._facilities(service, year)
         new = None
         if open_points:
+            self._check_inside([(float(p["lon"]), float(p["lat"])) for p in open_points])
             new = gpd.GeoDataFrame(
                 {
                     "name": [p.get("name") or p["id"] for p in open_points],
@@ -466,12 +433,36 @@ class Services:
             "meta": jsonable(res.meta),
         }
 
+    def _check_inside(self, lonlat: Sequence[tuple[float, float]]) -> None:
+        """Raise :class:`DataError` for WGS84 points outside the region (with a margin)."""
+        from pyproj import Transformer
+
+        from soteplan.scenario._run import REGION_MARGIN_M
+
+        x0, y0, x1, y1 = self.region.municipalities.total_bounds
+        to_m = Transformer.from_crs("EPSG:4326", self.region.crs, always_xy=True)
+        m = REGION_MARGIN_M
+        problems = []
+        for i, (lon, lat) in enumerate(lonlat):
+            x, y = to_m.transform(lon, lat)
+            if not (x0 - m <= x <= x1 + m and y0 - m <= y <= y1 + m):
+                problems.append(
+                    DataProblem(
+                        "request",
+                        None,
+                        f"open.{i}",
+                        f"point ({lon:.4f}, {lat:.4f}) is outside region {self.region.id} "
+                        f"(more than {m / 1000:.0f} km from its bounding box)",
+                    )
+                )
+        if problems:
+            raise DataError(problems)
+
     # ----------------------------------------------------------------- locate
     def locate(
         self, service: str, year: int | None, model: str, p: int, threshold: float
     ) -> dict[str, Any]:
         """Choose ``p`` of the existing sites by p-median or maximal covering (MCLP)."""
-        loc = engine("locate", "PMedian", "MaxCover", "region_location_input")
         inp = loc.region_location_input(self.region, service, year=year)
         cand = inp.candidates
         kw = {"demand_ids": list(inp.demand_ids), "site_ids": list(cand.index.astype(str))}
@@ -510,7 +501,6 @@ class Services:
 
     def organise_compare(self, a: str, b: str) -> dict[str, Any]:
         """Evaluate two organisation models with the organise engine, side by side."""
-        org = engine("organise", "builtin_model", "evaluate", "compare")
         evals = [org.evaluate(org.builtin_model(self.region, m), self.region) for m in (a, b)]
         table = org.compare(evals)
         table.index.name = "measure"
@@ -527,3 +517,91 @@ class Services:
         types = self.service_types()
         if service not in types:
             raise ParameterError(f"unknown service {service!r}; available: {', '.join(types)}")
+
+
+# ------------------------------------------------------------ scenario jobs
+#: Namespace of the run ids derived from job ids (a resumed job stores its run once).
+_RUN_IDS = uuid.UUID("5d1c6b8e-0a5e-4c57-9a43-5f0e0c2b7a16")
+
+#: The scenario fields that name files, and where they are in the spec.
+_FILE_FIELDS = (
+    ("demand", "rates_csv"),
+    ("demand", "services_csv"),
+    ("access", "osm_pbf"),
+)
+
+
+def api_scenario(sc: Scenario, services: Services, data_dir: Path | None) -> Scenario:
+    """A scenario submitted over the API, checked against this server.
+
+    Its region must be the one this server serves; new points must fit the
+    region (:func:`~soteplan.scenario.check_against_region`); files it names
+    must lie inside ``data_dir`` (the server's data directory) and are
+    resolved there.  Without a data directory no file is accepted.  Messages
+    never name server paths.
+
+    Raises
+    ------
+    DataError
+        Naming every problem.
+    """
+    problems = []
+    region = services.region
+    if sc.region != region.id:
+        problems.append(
+            DataProblem("scenario", None, "region", f"this server serves region {region.id!r} only")
+        )
+    resolved: dict[str, dict[str, str]] = {}
+    root = data_dir.resolve() if data_dir is not None else None
+    for block, name in _FILE_FIELDS:
+        part = getattr(sc, block)
+        value = getattr(part, name, None) if part is not None else None
+        if value is None:
+            continue
+        where = f"{block}.{name}"
+        if root is None:
+            problems.append(
+                DataProblem(
+                    "scenario",
+                    None,
+                    where,
+                    "files are not accepted over the API: this server has no data directory "
+                    "(set SOTEPLAN_DATA_DIR on the server)",
+                )
+            )
+            continue
+        path = (root / value).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            problems.append(
+                DataProblem(
+                    "scenario", None, where, "not a file inside the server's data directory"
+                )
+            )
+            continue
+        resolved.setdefault(block, {})[name] = str(path)
+    if problems:
+        raise DataError(problems)
+    check_against_region(sc, region)
+    update = {b: getattr(sc, b).model_copy(update=fields) for b, fields in resolved.items()}
+    return sc.model_copy(update=update) if update else sc
+
+
+def scenario_runner(services: Services, store_of: Callable[[], Store]) -> Runner:
+    """The runner of durable ``scenario`` jobs: run the scenario, store the run.
+
+    The run's id is derived from the job's, so a job resumed after a crash that
+    came between storing the run and recording the job's end stores it once.
+    """
+
+    def run_job(job_id: str, payload: dict[str, Any], progress: Progress) -> dict[str, Any]:
+        store = store_of()
+        run_id = str(uuid.uuid5(_RUN_IDS, job_id))
+        if store.has_run(run_id):
+            rec = store.load(run_id)
+            return {"id": run_id, "summary": jsonable(rec.summary), "meta": jsonable(rec.meta)}
+        sc = Scenario.model_validate(payload["scenario"])
+        res = run_scenario(sc, region=services.region, progress=progress)
+        store.save(dataclasses.replace(res.to_record(), id=run_id))
+        return {"id": run_id, "summary": jsonable(res.summary), "meta": jsonable(res.meta)}
+
+    return run_job

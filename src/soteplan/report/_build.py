@@ -11,8 +11,7 @@ from typing import Any
 
 import jinja2
 
-from soteplan.api._errors import EngineUnavailableError
-from soteplan.api._services import Services, engine
+from soteplan.api._services import Services
 from soteplan.errors import ParameterError
 from soteplan.i18n import normalise_lang, t
 from soteplan.report import _figures as fig
@@ -152,7 +151,6 @@ def build_report(
     tr = functools.partial(t, lang=lang)
     svc_labels = {k: tr(f"svc.{k}") for k in ("health_station", "hospital", "emergency_department")}
     approx: list[str] = ["municipal boundaries are generalised for display"]
-    unavailable: list[str] = []
     ctx: dict[str, Any] = {
         "lang": lang,
         "t": tr,
@@ -184,81 +182,75 @@ def build_report(
         ctx["pyramid"] = fig.pyramid_chart(
             p["groups"], p["male"], p["female"], tr("demo.men"), tr("demo.women")
         )
-    try:
-        import pandas as pd
+    import pandas as pd
 
-        dr = s.dependency_ratio(list(DEPENDENCY_YEARS))
-        frame = pd.DataFrame(dr["by_municipality"])
-        ctx["dependency"] = fig.dependency_chart(frame, names, tr("demo.dependency"))
-        ctx["dependency_years"] = dr["years"]
-        ctx["dependency_missing"] = dr["missing_years"]
-        ctx["dependency_source"] = dr["source"]
-    except EngineUnavailableError as exc:
-        unavailable.append(str(exc))
+    from soteplan import access as acc
 
-    try:
-        acc = engine("access", "assess", "what_if", "region_groupings")
-        graph, origins = s._access_inputs
-        fac = engine("access", "service_points").service_points(r, service, None)
-        kw = {"service": service, "groupings": acc.region_groupings(r)}
-        if close:
-            w = acc.what_if(graph, origins, fac, close=close, **kw)
-            before, after = w.before, w.after
-            d = w.delta
-            d = d[
-                (d["band"] == "all")
-                & d["level"].isin(["region", "municipality"])
-                & d["measure"].isin(["coverage.share_15", "coverage.share_30"])
-            ]
-            ctx["whatif_rows"] = [
-                {
-                    "area": tr("net.region_total")
-                    if row.level == "region"
-                    else names.get(row.area, row.area),
-                    "measure": row.measure.replace("coverage.share_", "≤ ") + " min",
-                    "before": _pct(row.before, lang),
-                    "after": _pct(row.after, lang),
-                    "change": _pct(row.change, lang),
-                }
-                for row in d.itertuples()
-                if abs(row.change) > 1e-9 or row.level == "region"
-            ]
-            ctx["losers_population"] = _fmt(float(w.meta.get("losers_population", 0)), 0, lang)
-            ctx["closed_names"] = [str(fac.at[c, "name"]) if c in fac.index else c for c in close]
-        else:
-            before = after = acc.assess(graph, origins, fac, **kw)
-        cov = after.coverage
-        cov = cov[(cov["band"] == "all") & cov["level"].isin(["region", "municipality"])]
-        reg = cov[cov["level"] == "region"].iloc[0]
-        ctx["coverage_text"] = tr(
-            "report.coverage_text",
-            share15=_pct(reg["share_15"], lang),
-            share30=_pct(reg["share_30"], lang),
-        )
-        ctx["coverage_rows"] = [
+    dr = s.dependency_ratio(list(DEPENDENCY_YEARS))
+    frame = pd.DataFrame(dr["by_municipality"])
+    ctx["dependency"] = fig.dependency_chart(frame, names, tr("demo.dependency"))
+    ctx["dependency_years"] = dr["years"]
+    ctx["dependency_missing"] = dr["missing_years"]
+    ctx["dependency_source"] = dr["source"]
+
+    graph, origins = s._access_inputs
+    fac = acc.service_points(r, service, None)
+    kw = {"service": service, "groupings": acc.region_groupings(r)}
+    if close:
+        w = acc.what_if(graph, origins, fac, close=close, **kw)
+        before, after = w.before, w.after
+        d = w.delta
+        d = d[
+            (d["band"] == "all")
+            & d["level"].isin(["region", "municipality"])
+            & d["measure"].isin(["coverage.share_15", "coverage.share_30"])
+        ]
+        ctx["whatif_rows"] = [
             {
                 "area": tr("net.region_total")
                 if row.level == "region"
                 else names.get(row.area, row.area),
-                "population": _fmt(row.population, 0, lang),
-                "s15": _pct(row.share_15, lang),
-                "s30": _pct(row.share_30, lang),
-                "s45": _pct(row.share_45, lang),
+                "measure": row.measure.replace("coverage.share_", "≤ ") + " min",
+                "before": _pct(row.before, lang),
+                "after": _pct(row.after, lang),
+                "change": _pct(row.change, lang),
             }
-            for row in cov.itertuples()
+            for row in d.itertuples()
+            if abs(row.change) > 1e-9 or row.level == "region"
         ]
-        ctx["access_map"] = fig.access_map(
-            munis, after.origins_frame(), fac, close, tr("report.access_map")
-        )
-        meta_approx = after.meta.get("approximation")
-        if meta_approx:
-            approx.extend(a.strip() for a in str(meta_approx).split(";"))
-        approx.extend(after.meta.get("notes", []))
-        ctx["access_method"] = after.meta.get("travel_time", {}).get("method", "")
-        del before
-    except EngineUnavailableError as exc:
-        unavailable.append(str(exc))
-        ctx["coverage_text"] = ""
+        ctx["losers_population"] = _fmt(float(w.meta.get("losers_population", 0)), 0, lang)
+        ctx["closed_names"] = [str(fac.at[c, "name"]) if c in fac.index else c for c in close]
+    else:
+        before = after = acc.assess(graph, origins, fac, **kw)
+    cov = after.coverage
+    cov = cov[(cov["band"] == "all") & cov["level"].isin(["region", "municipality"])]
+    reg = cov[cov["level"] == "region"].iloc[0]
+    ctx["coverage_text"] = tr(
+        "report.coverage_text",
+        share15=_pct(reg["share_15"], lang),
+        share30=_pct(reg["share_30"], lang),
+    )
+    ctx["coverage_rows"] = [
+        {
+            "area": tr("net.region_total")
+            if row.level == "region"
+            else names.get(row.area, row.area),
+            "population": _fmt(row.population, 0, lang),
+            "s15": _pct(row.share_15, lang),
+            "s30": _pct(row.share_30, lang),
+            "s45": _pct(row.share_45, lang),
+        }
+        for row in cov.itertuples()
+    ]
+    ctx["access_map"] = fig.access_map(
+        munis, after.origins_frame(), fac, close, tr("report.access_map")
+    )
+    meta_approx = after.meta.get("approximation")
+    if meta_approx:
+        approx.extend(a.strip() for a in str(meta_approx).split(";"))
+    approx.extend(after.meta.get("notes", []))
+    ctx["access_method"] = after.meta.get("travel_time", {}).get("method", "")
+    del before
 
     ctx["summary_text"] = tr(
         "report.summary_text",
@@ -270,7 +262,6 @@ def build_report(
     )
     approx.extend(scenario_approx)
     ctx["approximations"] = list(dict.fromkeys(a for a in approx if a))
-    ctx["unavailable"] = unavailable
     ctx["sources"] = list(r.provenance.values())
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("soteplan.report") / "templates")),
