@@ -81,11 +81,17 @@ def browser():
 @pytest.fixture
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    # the pages run under the app's Content-Security-Policy: record every violation
+    ctx.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => "
+        "(window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.errors = errors
     yield pg
+    assert pg.evaluate("() => window.__csp || []") == [], "CSP violations"
     ctx.close()
 
 
@@ -107,7 +113,7 @@ def _unlabelled_controls(pg) -> list[str]:
 
 def _ready(pg, timeout=60_000):
     pg.wait_for_function(
-        "document.body.dataset.ready === '1' || "
+        "() => document.body.dataset.ready === '1' || "
         "document.getElementById('status').classList.contains('error')",
         timeout=timeout,
     )
@@ -124,7 +130,7 @@ def test_every_page_renders_in_both_languages(server, page, lang):
             page.wait_for_selector("#map canvas.maplibregl-canvas", timeout=60_000)
         if path == "/":
             page.wait_for_function(
-                "document.getElementById('map').dataset.features > 0", timeout=60_000
+                "() => document.getElementById('map').dataset.features > 0", timeout=60_000
             )
         else:
             _ready(page)
@@ -136,7 +142,9 @@ def test_every_page_renders_in_both_languages(server, page, lang):
 
 def test_overview_figures_come_from_the_api(server, page, ks):
     page.goto(f"{server}/?lang=en")
-    page.wait_for_function("document.getElementById('map').dataset.features > 0", timeout=60_000)
+    page.wait_for_function(
+        "() => document.getElementById('map').dataset.features > 0", timeout=60_000
+    )
     n_points = int(page.locator("#map").get_attribute("data-features"))
     assert n_points == len(ks.service_points_in(None))
     year = ks.total_years[-1]
@@ -171,7 +179,7 @@ def test_close_a_station_changes_coverage_then_english_and_pdf(server, page, tmp
     btn = page.get_by_role("button", name=re.compile("Hankasalmen terveysasema"))
     btn.focus()
     page.keyboard.press("Enter")  # keyboard works, not only the mouse
-    page.wait_for_function("document.body.dataset.closed === '1'", timeout=60_000)
+    page.wait_for_function("() => document.body.dataset.closed === '1'", timeout=60_000)
     after = _coverage_cells(page)
     assert after != before
     assert page.locator("#coverage-table td.down").count() > 0  # some shares fell
@@ -199,14 +207,15 @@ def test_scenario_run_with_progress_in_the_browser(server, page, monkeypatch):
     page.dispatch_event("#sc-token", "change")
     page.fill("#sc-doc", '{"name": "e2e-baseline", "base_year": 2020, "target_year": 2030}')
     page.click("#sc-validate")
-    page.wait_for_function("document.getElementById('status').textContent.includes('valid')")
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('valid')")
     page.click("#sc-save")
     page.wait_for_function(
-        "document.getElementById('sc-output').textContent.includes('summary')", timeout=120_000
+        "() => document.getElementById('sc-output').textContent.includes('summary')",
+        timeout=120_000,
     )
     assert page.locator("#sc-progress").evaluate("p => p.value === p.max && p.max > 0")
     page.wait_for_function(
-        "document.getElementById('sc-list').textContent.includes('e2e-baseline')"
+        "() => document.getElementById('sc-list').textContent.includes('e2e-baseline')"
     )
     _shot(page, "scenarios-run-en")
     assert page.errors == []

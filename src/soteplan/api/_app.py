@@ -26,8 +26,10 @@ __all__ = ["SECURITY_HEADERS", "SecurityHeaders", "create_app"]
 log = logging.getLogger("soteplan.api")
 
 #: Headers set on every response.  The pages load only their own scripts, styles
-#: and vendored assets; MapLibre needs ``blob:`` workers and ``data:``/``blob:``
-#: images, ECharts and the pages set inline styles; nothing may frame the pages.
+#: and vendored assets (no inline script, no eval); MapLibre needs ``blob:``
+#: workers and ``data:``/``blob:`` images; the council report (``/report.html``)
+#: has inline styles and ``data:`` figures; nothing may frame the pages.  The
+#: browser tests fail on any CSP violation.
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
