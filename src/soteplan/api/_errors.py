@@ -14,6 +14,7 @@ their detail (SQL, paths, hosts) goes to the server log only.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -150,7 +151,22 @@ def _validation_messages(exc: RequestValidationError) -> list[str]:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of the app accepts on the request's path (and OPTIONS)."""
+    """The methods of the request's path, and OPTIONS.
+
+    For a documented path the operations of the most specific OpenAPI path
+    template that matches (``/scenarios/compare`` over ``/scenarios/{run_id}``);
+    otherwise every method some route accepts on the path.
+    """
+    path = request.url.path
+    best: tuple[int, set[str]] | None = None
+    for template, ops in (request.app.openapi().get("paths") or {}).items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            n_params = template.count("{")
+            if best is None or n_params < best[0]:
+                best = (n_params, {m.upper() for m in ops})
+    if best is not None:
+        return sorted(best[1] | {"OPTIONS"})
     methods = {"OPTIONS"}
     routes = request.app.router.routes
     for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
