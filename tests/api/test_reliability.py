@@ -252,3 +252,17 @@ def test_openapi_documents_statuses_security_and_the_scenario_model(sclient):
     for path, ops in doc["paths"].items():
         for op in ops.values():
             assert {"404", "422", "500"} <= set(op["responses"]), path
+
+
+def test_a_failing_resume_does_not_break_the_store(tmp_path):
+    from soteplan.api._appstore import AppStore
+
+    def boom(store):
+        raise RuntimeError("resume failed")
+
+    stores = AppStore(lambda: f"sqlite:///{tmp_path / 's.sqlite'}", on_open=boom)
+    try:
+        assert stores.get().list_runs().empty
+        assert stores.get() is stores.get()
+    finally:
+        stores.close()

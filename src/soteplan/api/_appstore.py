@@ -8,6 +8,7 @@ replaces it, disposing of the old pool.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from soteplan.store import Store
 
 __all__ = ["AppStore"]
+
+log = logging.getLogger("soteplan.api")
 
 
 class AppStore:
@@ -54,7 +57,10 @@ class AppStore:
             if old is not None:
                 old.close()
         if self.on_open is not None:
-            self.on_open(store)
+            try:
+                self.on_open(store)
+            except Exception:  # e.g. resuming jobs failed: the store itself still serves
+                log.exception("after opening the scenario store")
         return store
 
     def close(self) -> None:
