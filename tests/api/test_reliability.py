@@ -266,3 +266,8 @@ def test_a_failing_resume_does_not_break_the_store(tmp_path):
         assert stores.get() is stores.get()
     finally:
         stores.close()
+
+
+@pytest.mark.parametrize("value", ["inf", "1e300", "Infinity"])
+def test_coverage_thresholds_are_finite_minutes(sclient, canonical_error, value):
+    canonical_error(sclient.get(f"{R}/access/coverage", params={"thresholds": value}), 422)

@@ -35,6 +35,8 @@ __all__ = ["router"]
 
 
 DEFAULT_THRESHOLDS = (10.0, 15.0, 30.0, 45.0)
+#: A travel-time threshold: finite minutes in (0, 240].
+Minutes = Annotated[float, Field(gt=0, le=240, allow_inf_nan=False)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {
         "description": desc,
@@ -107,7 +109,7 @@ class WhatIfRequest(Strict):
     year: int | None = Field(default=None, ge=1900, le=2100)
     close: list[str] = Field(default_factory=list, max_length=500)
     open: list[NewPoint] = Field(default_factory=list, max_length=100)
-    thresholds: list[Annotated[float, Field(gt=0, le=240, allow_inf_nan=False)]] = Field(
+    thresholds: list[Minutes] = Field(
         default=list(DEFAULT_THRESHOLDS), min_length=1, max_length=8, description="minutes"
     )
 
@@ -358,7 +360,9 @@ def access_coverage(
     s: Svc,
     service: Annotated[str, Query(max_length=80)] = "health_station",
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-    thresholds: Annotated[list[float], Query(max_length=8)] = list(DEFAULT_THRESHOLDS),  # noqa: B006
+    thresholds: Annotated[list[Minutes], Query(min_length=1, max_length=8)] = list(  # noqa: B006
+        DEFAULT_THRESHOLDS
+    ),
 ) -> JSONResponse:
     _region_of(s, region)
     th = sorted(thresholds)
