@@ -18,8 +18,9 @@ from soteplan.api._cache import ResponseCache
 from soteplan.api._errors import install_error_handlers
 from soteplan.api._jobs import JobManager
 from soteplan.api._routes import router
+from soteplan.api._scenarios import scenario_runner
 from soteplan.api._security import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
-from soteplan.api._services import Services, scenario_runner
+from soteplan.api._services import Services
 
 __all__ = ["SECURITY_HEADERS", "SecurityHeaders", "create_app"]
 

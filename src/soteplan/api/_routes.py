@@ -23,9 +23,10 @@ from soteplan.api._appstore import AppStore
 from soteplan.api._cache import ResponseCache, key_of
 from soteplan.api._errors import ApiError
 from soteplan.api._jobs import JobManager
+from soteplan.api._scenarios import api_scenario
 from soteplan.api._security import require_token
 from soteplan.api._serialise import jsonable, records
-from soteplan.api._services import Services, api_scenario
+from soteplan.api._services import Services
 from soteplan.scenario import Scenario
 from soteplan.scenario import compare as compare_runs
 from soteplan.scenario._spec import no_lone_surrogates

@@ -7,9 +7,7 @@ engines are imported directly: they are one package.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -22,15 +20,11 @@ from soteplan import access as acc
 from soteplan import demography as dem
 from soteplan import locate as loc
 from soteplan import organise as org
-from soteplan.api._jobs import Runner
 from soteplan.api._serialise import geojson, jsonable, records
 from soteplan.errors import DataError, DataProblem, NotFoundError, ParameterError
 from soteplan.region import Region, load_region
-from soteplan.scenario import Scenario, check_against_region
-from soteplan.scenario import run as run_scenario
-from soteplan.store import Store
 
-__all__ = ["Services", "api_scenario", "scenario_runner"]
+__all__ = ["Services"]
 
 Progress = Callable[[int, int], None]
 
@@ -517,91 +511,3 @@ class Services:
         types = self.service_types()
         if service not in types:
             raise ParameterError(f"unknown service {service!r}; available: {', '.join(types)}")
-
-
-# ------------------------------------------------------------ scenario jobs
-#: Namespace of the run ids derived from job ids (a resumed job stores its run once).
-_RUN_IDS = uuid.UUID("5d1c6b8e-0a5e-4c57-9a43-5f0e0c2b7a16")
-
-#: The scenario fields that name files, and where they are in the spec.
-_FILE_FIELDS = (
-    ("demand", "rates_csv"),
-    ("demand", "services_csv"),
-    ("access", "osm_pbf"),
-)
-
-
-def api_scenario(sc: Scenario, services: Services, data_dir: Path | None) -> Scenario:
-    """A scenario submitted over the API, checked against this server.
-
-    Its region must be the one this server serves; new points must fit the
-    region (:func:`~soteplan.scenario.check_against_region`); files it names
-    must lie inside ``data_dir`` (the server's data directory) and are
-    resolved there.  Without a data directory no file is accepted.  Messages
-    never name server paths.
-
-    Raises
-    ------
-    DataError
-        Naming every problem.
-    """
-    problems = []
-    region = services.region
-    if sc.region != region.id:
-        problems.append(
-            DataProblem("scenario", None, "region", f"this server serves region {region.id!r} only")
-        )
-    resolved: dict[str, dict[str, str]] = {}
-    root = data_dir.resolve() if data_dir is not None else None
-    for block, name in _FILE_FIELDS:
-        part = getattr(sc, block)
-        value = getattr(part, name, None) if part is not None else None
-        if value is None:
-            continue
-        where = f"{block}.{name}"
-        if root is None:
-            problems.append(
-                DataProblem(
-                    "scenario",
-                    None,
-                    where,
-                    "files are not accepted over the API: this server has no data directory "
-                    "(set SOTEPLAN_DATA_DIR on the server)",
-                )
-            )
-            continue
-        path = (root / value).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
-            problems.append(
-                DataProblem(
-                    "scenario", None, where, "not a file inside the server's data directory"
-                )
-            )
-            continue
-        resolved.setdefault(block, {})[name] = str(path)
-    if problems:
-        raise DataError(problems)
-    check_against_region(sc, region)
-    update = {b: getattr(sc, b).model_copy(update=fields) for b, fields in resolved.items()}
-    return sc.model_copy(update=update) if update else sc
-
-
-def scenario_runner(services: Services, store_of: Callable[[], Store]) -> Runner:
-    """The runner of durable ``scenario`` jobs: run the scenario, store the run.
-
-    The run's id is derived from the job's, so a job resumed after a crash that
-    came between storing the run and recording the job's end stores it once.
-    """
-
-    def run_job(job_id: str, payload: dict[str, Any], progress: Progress) -> dict[str, Any]:
-        store = store_of()
-        run_id = str(uuid.uuid5(_RUN_IDS, job_id))
-        if store.has_run(run_id):
-            rec = store.load(run_id)
-            return {"id": run_id, "summary": jsonable(rec.summary), "meta": jsonable(rec.meta)}
-        sc = Scenario.model_validate(payload["scenario"])
-        res = run_scenario(sc, region=services.region, progress=progress)
-        store.save(dataclasses.replace(res.to_record(), id=run_id))
-        return {"id": run_id, "summary": jsonable(res.summary), "meta": jsonable(res.meta)}
-
-    return run_job
