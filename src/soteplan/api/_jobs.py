@@ -242,24 +242,18 @@ class JobManager:
                 job.total = int(total)
             self._save(job, done=job.done, total=job.total)
 
+        # the store is written first: a job seen finished is recorded as finished
         try:
-            job.result = self._runners[job.kind](job.id, payload, progress)
-            job.state = "done"
-            self._save(job, state="done", result=job.result, done=job.done, total=job.total)
+            result = self._runners[job.kind](job.id, payload, progress)
+            self._save(job, state="done", result=result, done=job.done, total=job.total)
+            job.finished, job.result, job.state = time.time(), result, "done"
         except Exception as exc:  # report, never lose the worker
-            job.error_code, job.error, job.error_status = _failure(exc)
-            if job.error_status >= 500:
+            code, error, status = _failure(exc)
+            if status >= 500:
                 log.error("job %s (%s) failed", job.id, job.kind, exc_info=exc)
-            job.state = "failed"
-            self._save(
-                job,
-                state="failed",
-                error_code=job.error_code,
-                error=job.error,
-                error_status=job.error_status,
-            )
-        finally:
-            job.finished = time.time()
+            self._save(job, state="failed", error_code=code, error=error, error_status=status)
+            job.error_code, job.error, job.error_status = code, error, status
+            job.finished, job.state = time.time(), "failed"
 
     # ----------------------------------------------------------------- read
     def get(self, job_id: str) -> Job:
