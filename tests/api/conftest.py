@@ -38,3 +38,42 @@ def _assert_canonical_error(response, expected_status):
     assert isinstance(data["errors"], list) and data["errors"]
     assert data["error"] == "; ".join(data["errors"])
     assert set(data) == {"ok", "status", "error", "errors"}
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh schema in the test PostgreSQL database (skipped when none is configured)."""
+    import os
+    import uuid
+
+    url = os.environ.get("SOTEPLAN_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(
+            "SOTEPLAN_TEST_DATABASE_URL is not set (e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
+    import sqlalchemy as sa
+
+    schema = f"soteplan_api_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{schema}", admin
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _make_client(app):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    return TestClient(app)
+
+
+@pytest.fixture(scope="session")
+def make_client():
+    """``make_client(app)``: a TestClient (warnings of its import silenced)."""
+    return _make_client

@@ -63,7 +63,8 @@ def page():
 
 def _ready(pg, entries: int = 0) -> None:
     pg.wait_for_function(
-        f"(document.body.dataset.ready === '1' && document.body.dataset.entries === '{entries}')"
+        "() => (document.body.dataset.ready === '1' && "
+        f"document.body.dataset.entries === '{entries}')"
         " || document.getElementById('status').classList.contains('error')",
         timeout=90_000,
     )

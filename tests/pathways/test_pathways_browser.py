@@ -61,7 +61,7 @@ def page(server):  # type: ignore[no-untyped-def]
 
 def _ready(pg) -> None:  # type: ignore[no-untyped-def]
     pg.wait_for_function(
-        "document.body.dataset.ready === '1' || "
+        "() => document.body.dataset.ready === '1' || "
         "document.getElementById('status').classList.contains('error')",
         timeout=90_000,
     )

@@ -86,24 +86,37 @@ def test_store_roundtrip_and_compare_from_store(results, tmp_path):
     assert stored.access["diff"].tolist() == pytest.approx(direct.access["diff"].tolist())
 
 
-def test_missing_engines_and_data_are_skipped_not_fatal():
+def test_an_engine_the_scenario_names_that_fails_is_an_error_not_a_skip():
     from demand_synthetic import make_region
 
+    from soteplan.errors import SoteplanError
     from soteplan.scenario import Scenario
 
-    region = make_region()
-    sc = Scenario(
-        name="synthetic",
-        region="synthetic",
-        base_year=2020,
-        target_year=2030,
-        access={"service_type": "health_station"},
-        location={"p": 3},
-    )
-    r = run(sc, region=region)
-    assert r.meta["engines_run"] == ["demography", "demand"]
-    assert "access" in r.meta["skipped"] and "locate" in r.meta["skipped"]
+    region = make_region()  # no road network, no service points
+    base = {"name": "synthetic", "region": "synthetic", "base_year": 2020, "target_year": 2030}
+    r = run(Scenario(**base), region=region)  # asks only for demography and demand
+    assert r.meta["engines_run"] == ["demography", "demand"] and r.meta["skipped"] == {}
     assert r.tables["demand"]["year"].max() == 2030
+    for extra in ({"access": {"service_type": "health_station"}}, {"location": {"p": 3}}):
+        with pytest.raises(SoteplanError):
+            run(Scenario(**base, **extra), region=region)
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ({"network": {"close": ["hs-no-such-point"]}}, "hs-no-such-point"),
+        ({"organisation": {"model": "no-such-model"}}, "no-such-model"),
+        ({"location": {"p": 999}}, "candidates"),
+    ],
+)
+def test_user_errors_in_named_engines_fail_the_run(ks, extra, needle):
+    from soteplan.errors import SoteplanError
+    from soteplan.scenario import Scenario
+
+    sc = Scenario(name="bad", base_year=2020, target_year=2021, **extra)
+    with pytest.raises(SoteplanError, match=needle):
+        run(sc, region=ks)
 
 
 def test_location_request_runs_pmedian_without_closed_points(ks):

@@ -60,3 +60,23 @@ def test_run_rejects_invalid_scenario(tmp_path):
         assert run_guarded(app) == 2
     finally:
         sys.argv = argv
+
+
+def test_run_exits_2_when_a_named_engine_fails_on_the_scenarios_input(tmp_path):
+    import sys
+
+    from soteplan.cli._common import run_guarded
+
+    cases = {
+        "close.yaml": "name: x\nnetwork: {close: [hs-no-such-point]}\n",
+        "org.yaml": "name: x\norganisation: {model: no-such-model}\n",
+        "p.yaml": "name: x\nlocation: {p: 999}\n",
+    }
+    argv = sys.argv
+    try:
+        for fname, text in cases.items():
+            (tmp_path / fname).write_text(text, encoding="utf-8")
+            sys.argv = ["soteplan", "run", str(tmp_path / fname), "--no-store"]
+            assert run_guarded(app) == 2, fname
+    finally:
+        sys.argv = argv

@@ -78,3 +78,72 @@ def test_yaml_roundtrip():
     again = parse_scenario(__import__("yaml").safe_load(sc.to_yaml()))
     assert again == sc
     assert again.engines() == ["demography", "demand", "access"]
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"target_year": 1_000_000_000_000}, "target_year"),
+        ({"base_year": True}, "base_year"),
+        ({"location": {"p": True}}, "location.p"),
+        ({"location": {"p": 10**9}}, "location.p"),
+        ({"access": {"thresholds": [float("inf")]}}, "access.thresholds.0"),
+        ({"access": {"thresholds": [float("nan")]}}, "access.thresholds.0"),
+        ({"access": {"thresholds": [-5.0]}}, "access.thresholds.0"),
+        (
+            {
+                "demand": {
+                    "levers": {
+                        "prevention": [
+                            {
+                                "services": ["primary_care"],
+                                "age_from": 65,
+                                "age_to": 74,
+                                "change": 1e300,
+                                "start_year": 2025,
+                                "full_effect_year": 2030,
+                            }
+                        ]
+                    }
+                }
+            },
+            "demand.levers.prevention.0.change",
+        ),
+        ({"network": {"open": [{"id": "n", "name": "n", "x": 0.0, "y": 0.0}]}}, "network.open.0"),
+        ({"demand": {"rates_csv": "r.csv"}}, "demand"),
+    ],
+)
+def test_numbers_and_text_are_bounded(patch, field):
+    with pytest.raises(DataError) as info:
+        parse_scenario({"name": "x", **patch})
+    assert any(p.field and p.field.startswith(field) for p in info.value.problems), info.value
+
+
+def test_new_points_must_fit_the_region(ks):
+    from soteplan.scenario import check_against_region
+
+    def sc(**point):
+        p = {"id": "n", "name": "n", "x": 435_000.0, "y": 6_900_000.0, **point}
+        return Scenario(name="x", network={"open": [p]})
+
+    check_against_region(sc(municipality="179"), ks)  # Jyväskylä, in Jyväskylä
+    bad = [
+        sc(x=385_000.0, y=6_672_000.0),  # Helsinki: outside Keski-Suomi
+        sc(municipality="091"),  # Helsinki's code at Jyväskylä's coordinates
+        sc(municipality="992", x=360_000.0, y=6_850_000.0),  # Äänekoski's code far away
+    ]
+    for s in bad:
+        with pytest.raises(DataError):
+            check_against_region(s, ks)
+
+
+def test_latin1_and_garbage_yaml_are_data_errors_naming_the_file(tmp_path):
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("name: x\ndescription: Jyväskylä\n".encode("latin-1"))
+    with pytest.raises(DataError) as info:
+        load_scenario(bad)
+    assert info.value.problems[0].source == "latin1.yaml" and info.value.problems[0].row == 2
+    junk = tmp_path / "junk.yaml"
+    junk.write_text("name: [unclosed\n  - : :\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"junk\.yaml"):
+        load_scenario(junk)

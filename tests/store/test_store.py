@@ -77,10 +77,10 @@ def _crash_mid_write(store: Store) -> None:
 def test_sqlite_roundtrip_and_migration(tmp_path):
     path = tmp_path / "s.sqlite"
     with Store(path) as store:
-        assert store.revision() == "0001"
+        assert store.revision() == "0002"
         _roundtrip(store)
     with Store(f"sqlite:///{path}") as again:  # reopen: migrations are idempotent
-        assert again.revision() == "0001"
+        assert again.revision() == "0002"
     mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
 
@@ -169,7 +169,7 @@ def pg_url():
 @pytest.mark.postgres
 def test_postgres_roundtrip(pg_url):
     with Store(pg_url) as store:
-        assert store.revision() == "0001"
+        assert store.revision() == "0002"
         _roundtrip(store)
 
 
@@ -192,3 +192,91 @@ def test_default_store_url_from_env(monkeypatch, tmp_path):
     monkeypatch.delenv("SOTEPLAN_STORE")
     monkeypatch.chdir(tmp_path)
     assert default_store_url().endswith("/soteplan.sqlite")
+
+
+_OPENER = textwrap.dedent(
+    """
+    import sys, time
+    from soteplan.store import RunRecord, Store
+    url, start, name = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+    while time.time() < start:
+        time.sleep(0.001)
+    with Store(url) as store:
+        store.save(RunRecord(name=name, spec={}, spec_yaml="", meta={}, summary={}))
+    print("OK", flush=True)
+    """
+)
+
+
+def _open_fresh_concurrently(url: str, n: int = 4) -> None:
+    """``n`` processes open the same fresh store at the same instant and write a run."""
+    import time
+
+    start = time.time() + 6.0  # every child has imported soteplan by then
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPENER, url, repr(start), f"opener-{i}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(n)
+    ]
+    outs = []
+    for p in procs:
+        try:
+            outs.append(p.communicate(timeout=120))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for p, (out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0 and out.strip() == "OK", err[-2000:]
+    with Store(url) as store:
+        assert store.revision() == "0002"
+        assert sorted(store.list_runs()["name"]) == [f"opener-{i}" for i in range(n)]
+
+
+def test_sqlite_fresh_store_opened_by_four_processes(tmp_path):
+    _open_fresh_concurrently(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_postgres_fresh_store_opened_by_four_processes(pg_url):
+    _open_fresh_concurrently(pg_url)
+
+
+def test_sqlite_is_synchronous_full(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store, store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+@pytest.mark.parametrize("pattern", ["%", "_", "%%%%", "____", "%-%"])
+def test_run_id_is_matched_exactly_not_as_a_like_pattern(tmp_path, pattern):
+    with Store(tmp_path / "s.sqlite") as store:
+        store.save(_record("only"))
+        with pytest.raises(NotFoundError):
+            store.resolve(pattern)
+
+
+def test_not_found_names_no_store_path(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        with pytest.raises(NotFoundError) as info:
+            store.resolve("nothing-here")
+        assert str(tmp_path) not in str(info.value)
+        with pytest.raises(NotFoundError) as info:
+            store.delete("nothing-here")
+        assert str(tmp_path) not in str(info.value)
+
+
+def test_jobs_are_recorded_updated_and_listed_while_unfinished(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_job("a" * 32, "scenario", {"scenario": {"name": "x"}})
+        store.add_job("b" * 32, "scenario", {"scenario": {"name": "y"}})
+        store.update_job("b" * 32, state="done", result={"id": "r"})
+        assert [j["id"] for j in store.unfinished_jobs()] == ["a" * 32]
+        done = store.get_job("b" * 32)
+        assert done is not None and done["result"] == {"id": "r"} and done["finished_at"]
+        assert store.get_job("c" * 32) is None
+        with pytest.raises(NotFoundError):
+            store.update_job("c" * 32, state="done")

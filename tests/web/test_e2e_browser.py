@@ -94,11 +94,17 @@ def browser():
 @pytest.fixture
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    # the pages run under the app's Content-Security-Policy: record every violation
+    ctx.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => "
+        "(window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.errors = errors
     yield pg
+    assert pg.evaluate("() => window.__csp || []") == [], "CSP violations"
     ctx.close()
 
 
@@ -120,7 +126,7 @@ def _unlabelled_controls(pg) -> list[str]:
 
 def _ready(pg, timeout=60_000):
     pg.wait_for_function(
-        "document.body.dataset.ready === '1' || "
+        "() => document.body.dataset.ready === '1' || "
         "document.getElementById('status').classList.contains('error')",
         timeout=timeout,
     )
@@ -137,7 +143,7 @@ def test_every_page_renders_in_both_languages(server, page, lang):
             page.wait_for_selector("#map canvas.maplibregl-canvas", timeout=60_000)
         if path == "/":
             page.wait_for_function(
-                "document.getElementById('map').dataset.features > 0", timeout=60_000
+                "() => document.getElementById('map').dataset.features > 0", timeout=60_000
             )
         else:
             _ready(page)
@@ -149,7 +155,9 @@ def test_every_page_renders_in_both_languages(server, page, lang):
 
 def test_overview_figures_come_from_the_api(server, page, ks):
     page.goto(f"{server}/?lang=en")
-    page.wait_for_function("document.getElementById('map').dataset.features > 0", timeout=60_000)
+    page.wait_for_function(
+        "() => document.getElementById('map').dataset.features > 0", timeout=60_000
+    )
     n_points = int(page.locator("#map").get_attribute("data-features"))
     assert n_points == len(ks.service_points_in(None))
     year = ks.total_years[-1]
@@ -184,7 +192,7 @@ def test_close_a_station_changes_coverage_then_english_and_pdf(server, page, tmp
     btn = page.get_by_role("button", name=re.compile("Hankasalmen terveysasema"))
     btn.focus()
     page.keyboard.press("Enter")  # keyboard works, not only the mouse
-    page.wait_for_function("document.body.dataset.closed === '1'", timeout=60_000)
+    page.wait_for_function("() => document.body.dataset.closed === '1'", timeout=60_000)
     after = _coverage_cells(page)
     assert after != before
     assert page.locator("#coverage-table td.down").count() > 0  # some shares fell
@@ -214,7 +222,7 @@ def test_scenario_needs_the_token_and_says_so_in_the_page_language(server, page,
     assert page.locator("#sc-auth").get_attribute("data-write") == "0"
     page.fill("#f-name", "ei-avainta")
     page.click("#sc-save")
-    page.wait_for_function("document.getElementById('status').classList.contains('error')")
+    page.wait_for_function("() => document.getElementById('status').classList.contains('error')")
     msg = page.locator("#status").inner_text()
     assert "API-avain" in msg and "token" not in msg.lower(), msg
 
@@ -223,7 +231,7 @@ def _run(page, timeout=180_000):
     page.evaluate("delete document.body.dataset.result")
     page.click("#sc-save")
     page.wait_for_function(
-        "document.body.dataset.result || "
+        "() => document.body.dataset.result || "
         "document.getElementById('status').classList.contains('error')",
         timeout=timeout,
     )
@@ -243,7 +251,7 @@ def test_scenario_builder_yaml_run_results_and_comparison(server, page, monkeypa
     assert page.locator("#sc-token").count() == 0
     # an example YAML loads into the form: its three closures are picked on the map
     page.set_input_files("#sc-upload", str(SCENARIOS / "network-2026.yaml"))
-    page.wait_for_function("document.body.dataset.loaded === 'network-2026'")
+    page.wait_for_function("() => document.body.dataset.loaded === 'network-2026'")
     assert page.locator("#sc-map").get_attribute("data-closed") == "3"
     assert page.locator("#f-network-close li").count() == 3
     assert page.locator("#f-target-year-out").inner_text() == "2040 vuosi"  # not "2 040"
@@ -251,7 +259,7 @@ def test_scenario_builder_yaml_run_results_and_comparison(server, page, monkeypa
     page.check("#on-remote")
     page.fill("#f-name", "")
     page.click("#sc-validate")
-    page.wait_for_function("document.getElementById('f-name-err').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('f-name-err').textContent.length > 0")
     assert "merkki" in page.locator("#f-name-err").inner_text()
     assert page.locator("#f-name").get_attribute("aria-invalid") == "true"
     # a remote-services lever set with the slider, then saved and run with progress
@@ -278,9 +286,9 @@ def test_scenario_builder_yaml_run_results_and_comparison(server, page, monkeypa
     page.uncheck("#on-access")
     _run(page)
     assert "ei ole saavutettavuuden tuloksia" in page.locator("#sc-access-note").inner_text()
-    page.wait_for_function("document.querySelectorAll('input[name=cmp]').length >= 2")
+    page.wait_for_function("() => document.querySelectorAll('input[name=cmp]').length >= 2")
     page.click("#sc-compare")
-    page.wait_for_function("document.body.dataset.compared === '2'", timeout=60_000)
+    page.wait_for_function("() => document.body.dataset.compared === '2'", timeout=60_000)
     cost = page.locator("#sc-cost").inner_text()
     assert "2040" in cost and "2 040" not in cost and "M€" in cost
     assert "cost_eur" not in cost and "population_a" not in cost
@@ -298,12 +306,12 @@ def test_optimise_emergency_department_suggests_a_new_site_and_errors_clear(serv
     assert page.locator("#opt-table tbody tr").count() > 0
     page.evaluate("document.body.dataset.result = ''")
     page.select_option("#opt-service", "emergency_department")
-    page.wait_for_function("document.body.dataset.result === 'emergency_department'")
+    page.wait_for_function("() => document.body.dataset.result === 'emergency_department'")
     assert page.locator("#opt-p").input_value() == "1"  # starts from today's one point
     page.locator("#opt-p").fill("2")
     page.evaluate("document.body.dataset.result = ''")
     page.click("#opt-run")
-    page.wait_for_function("document.body.dataset.result === 'emergency_department'")
+    page.wait_for_function("() => document.body.dataset.result === 'emergency_department'")
     summary = page.locator("#opt-summary").inner_text()
     assert "min" in summary and "nykyinen verkko, 1 pistettä" in summary
     assert "uusi sijainti" in page.locator("#opt-legend").inner_text()
@@ -312,7 +320,7 @@ def test_optimise_emergency_department_suggests_a_new_site_and_errors_clear(serv
     # an impossible p: the previous result and map are cleared, the message is in Finnish
     page.evaluate("const s = document.getElementById('opt-p'); s.max = '400'; s.value = '400'")
     page.click("#opt-run")
-    page.wait_for_function("document.getElementById('status').classList.contains('error')")
+    page.wait_for_function("() => document.getElementById('status').classList.contains('error')")
     assert "ehdokassijaintien" in page.locator("#status").inner_text()
     assert page.locator("#opt-table tbody tr").count() == 0
     assert page.locator("#map").get_attribute("data-sites") == "0"
@@ -487,7 +495,7 @@ def test_dependency_map_2040_has_no_ghost_and_a_fitted_scale(server, page, ks):
     page.goto(f"{server}/demography?lang=fi")
     _ready(page)
     page.click("#dr-years button[data-year='2040']")
-    page.wait_for_function("document.getElementById('map').dataset.year === '2040'")
+    page.wait_for_function("() => document.getElementById('map').dataset.year === '2040'")
     assert page.locator("#dr-table tbody tr").count() == len(ks.municipality_codes())
     names = page.locator("#dr-table tbody td:first-child").all_inner_texts()
     assert all(n.strip() for n in names)  # no nameless row (Kuhmoinen left in 2021)

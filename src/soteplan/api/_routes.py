@@ -15,21 +15,29 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from soteplan.api._appstore import AppStore
 from soteplan.api._cache import ResponseCache, key_of
-from soteplan.api._errors import ApiError, status_of
+from soteplan.api._errors import ApiError
 from soteplan.api._jobs import JobManager
+from soteplan.api._scenarios import api_scenario
 from soteplan.api._security import require_token
 from soteplan.api._serialise import jsonable, records
-from soteplan.api._services import Services, engine
+from soteplan.api._services import Services
+from soteplan.scenario import Scenario
+from soteplan.scenario import compare as compare_runs
+from soteplan.scenario._spec import no_lone_surrogates
+from soteplan.store import Store
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1")
 
 DEFAULT_THRESHOLDS = (10.0, 15.0, 30.0, 45.0)
+#: A travel-time threshold: finite minutes in (0, 240].
+Minutes = Annotated[float, Field(gt=0, le=240, allow_inf_nan=False)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {
         "description": desc,
@@ -40,17 +48,49 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         },
     }
     for code, desc in [
+        (400, "malformed request"),
         (404, "not found"),
+        (405, "method not allowed"),
+        (413, "request body too large"),
+        (409, "conflict: no feasible solution, or the job has not finished"),
         (422, "invalid parameters"),
-        (501, "engine not available"),
+        (500, "internal error (a stable code; the detail is in the server log)"),
     ]
 }
+#: Statuses of the routes that need the write token.
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    **{
+        code: {
+            "description": desc,
+            "content": {
+                "application/json": {
+                    "example": {"ok": False, "status": code, "error": desc, "errors": [desc]}
+                }
+            },
+        }
+        for code, desc in [
+            (401, "missing or invalid bearer token"),
+            (503, "write endpoints are disabled (no token configured on the server)"),
+        ]
+    },
+}
+#: Every route may answer with these (the error envelope).
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+#: A job id (32 hexadecimal digits; anything else is simply not found).
+JobId = Annotated[str, PathParam(min_length=1, max_length=64)]
 
 
 class Strict(BaseModel):
-    """Request bodies reject unknown fields."""
+    """Request bodies reject unknown fields and text that is not valid Unicode."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        return no_lone_surrogates(data)
 
 
 class NewPoint(Strict):
@@ -60,7 +100,7 @@ class NewPoint(Strict):
     lon: float = Field(ge=19.0, le=32.0, description="longitude, degrees (EPSG:4326)")
     lat: float = Field(ge=59.0, le=71.0, description="latitude, degrees (EPSG:4326)")
     name: str | None = Field(default=None, max_length=200)
-    capacity: float | None = Field(default=None, ge=0)
+    capacity: float | None = Field(default=None, ge=0, le=1e6, allow_inf_nan=False)
 
 
 class WhatIfRequest(Strict):
@@ -70,7 +110,9 @@ class WhatIfRequest(Strict):
     year: int | None = Field(default=None, ge=1900, le=2100)
     close: list[str] = Field(default_factory=list, max_length=500)
     open: list[NewPoint] = Field(default_factory=list, max_length=100)
-    thresholds: list[float] = Field(default=list(DEFAULT_THRESHOLDS), min_length=1, max_length=8)
+    thresholds: list[Minutes] = Field(
+        default=list(DEFAULT_THRESHOLDS), min_length=1, max_length=8, description="minutes"
+    )
 
 
 class LocateRequest(Strict):
@@ -79,20 +121,24 @@ class LocateRequest(Strict):
     service: str = Field(default="health_station", max_length=80)
     year: int | None = Field(default=None, ge=1900, le=2100)
     model: Literal["p-median", "max-cover"] = "p-median"
-    p: int = Field(default=10, ge=1, le=500)
-    threshold: float = Field(default=30.0, gt=0, le=240, description="minutes (max-cover)")
+    p: int = Field(default=10, ge=1, le=500, strict=True)
+    threshold: float = Field(
+        default=30.0, gt=0, le=240, allow_inf_nan=False, description="minutes (max-cover)"
+    )
 
 
 class CompareRequest(Strict):
     """Two organisation models (ids) to compare."""
 
-    models: list[str] = Field(min_length=2, max_length=2)
+    models: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=2, max_length=2
+    )
 
 
 class ScenarioRequest(Strict):
     """A scenario document as understood by :mod:`soteplan.scenario`."""
 
-    scenario: dict[str, Any]
+    scenario: Scenario
 
 
 def svc(request: Request) -> Services:
@@ -315,7 +361,9 @@ def access_coverage(
     s: Svc,
     service: Annotated[str, Query(max_length=80)] = "health_station",
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-    thresholds: Annotated[list[float], Query(max_length=8)] = list(DEFAULT_THRESHOLDS),  # noqa: B006
+    thresholds: Annotated[list[Minutes], Query(min_length=1, max_length=8)] = list(  # noqa: B006
+        DEFAULT_THRESHOLDS
+    ),
 ) -> JSONResponse:
     _region_of(s, region)
     th = sorted(thresholds)
@@ -397,8 +445,10 @@ def organise_compare(region: str, body: CompareRequest, request: Request, s: Svc
 
 
 # ------------------------------------------------------------------- scenarios
-def _scenario_engine() -> Any:
-    return engine("scenario", "Scenario", "run")
+def _store(request: Request) -> Store:
+    """The app's one store (one engine and pool per app)."""
+    stores: AppStore = request.app.state.stores
+    return stores.get()
 
 
 @router.post(
@@ -407,20 +457,14 @@ def _scenario_engine() -> Any:
     summary="Validate a scenario document without saving it",
     responses=ERRORS,
 )
-def scenario_validate(body: ScenarioRequest) -> dict[str, Any]:
-    mod = _scenario_engine()
-    sc = mod.Scenario.model_validate(body.scenario)
-    return {"ok": True, "scenario": jsonable(sc)}
+def scenario_validate(body: ScenarioRequest, request: Request) -> dict[str, Any]:
+    api_scenario(body.scenario, svc(request), request.app.state.data_dir)
+    return {"ok": True, "scenario": jsonable(body.scenario)}  # as given: no server paths
 
 
 @router.get("/scenarios", tags=["scenarios"], summary="Stored scenario runs", responses=ERRORS)
 def scenario_list(request: Request) -> Any:
     return jsonable(_store(request).list_runs())
-
-
-def _store(request: Request) -> Any:
-    st = engine("store", "Store")
-    return st.Store(request.app.state.store_url)
 
 
 def _run_summary(rec: Any) -> dict[str, Any]:
@@ -438,21 +482,16 @@ def _run_summary(rec: Any) -> dict[str, Any]:
     tags=["scenarios"],
     status_code=202,
     summary="Validate, run (background job with progress) and store a scenario",
+    description="The job is recorded in the scenario store before the answer: a restart "
+    "of the server resumes it.",
     dependencies=[Depends(require_token)],
-    responses=ERRORS,
+    responses=WRITE_ERRORS,
+    openapi_extra={"security": [{"bearerAuth": []}]},
 )
 def scenario_run(body: ScenarioRequest, request: Request) -> dict[str, Any]:
-    mod = _scenario_engine()
-    sc = mod.Scenario.model_validate(body.scenario)
-    store = _store(request)
-    region = request.app.state.services.region
-
-    def work(progress: Callable[[int, int], None]) -> Any:
-        res = mod.run(sc, region=region, progress=progress)
-        run_id = store.save(res.to_record())
-        return {"id": run_id, "summary": jsonable(res.summary), "meta": jsonable(res.meta)}
-
-    job = jobs(request).submit("scenario", work, status_of)
+    sc = api_scenario(body.scenario, svc(request), request.app.state.data_dir)
+    _store(request)  # opened (and unfinished jobs resumed) before this job is queued
+    job = jobs(request).submit_durable("scenario", {"scenario": sc.model_dump(mode="json")})
     return {
         "ok": True,
         "job": job.public(),
@@ -470,11 +509,12 @@ def scenario_run(body: ScenarioRequest, request: Request) -> dict[str, Any]:
     summary="One stored run with its tables",
     responses=ERRORS,
 )
-def scenario_get(run_id: str, request: Request) -> JSONResponse:
+def scenario_get(
+    run_id: Annotated[str, PathParam(min_length=1, max_length=200)], request: Request
+) -> JSONResponse:
     store = _store(request)
-    return cached(
-        request, "scenario_run", [store.resolve(run_id)], lambda: _run_summary(store.load(run_id))
-    )
+    rid = store.resolve(run_id)
+    return cached(request, "scenario_run", [rid], lambda: _run_summary(store.load(rid)))
 
 
 @router.post(
@@ -484,12 +524,11 @@ def scenario_get(run_id: str, request: Request) -> JSONResponse:
     responses=ERRORS,
 )
 def scenario_compare(body: CompareRequest, request: Request) -> JSONResponse:
-    mod = engine("scenario", "compare")
     store = _store(request)
     a, b = (store.resolve(x) for x in body.models)
 
     def compute() -> Any:
-        return jsonable(mod.compare(store.load(a), store.load(b)))
+        return jsonable(compare_runs(store.load(a), store.load(b)))
 
     return cached(request, "scenario_compare", [a, b], compute)
 
@@ -498,14 +537,14 @@ def scenario_compare(body: CompareRequest, request: Request) -> JSONResponse:
 @router.get(
     "/jobs/{job_id}", tags=["jobs"], summary="State and progress of a job", responses=ERRORS
 )
-def job_status(job_id: str, request: Request) -> dict[str, Any]:
+def job_status(job_id: JobId, request: Request) -> dict[str, Any]:
     return jobs(request).get(job_id).public()
 
 
 @router.get(
     "/jobs/{job_id}/result", tags=["jobs"], summary="Result of a finished job", responses=ERRORS
 )
-def job_result(job_id: str, request: Request) -> Any:
+def job_result(job_id: JobId, request: Request) -> Any:
     job = jobs(request).get(job_id)
     if job.state == "failed":
         raise ApiError(job.error_status or 500, job.error or "job failed")
@@ -520,7 +559,7 @@ def job_result(job_id: str, request: Request) -> Any:
     summary="Progress as server-sent events",
     responses=ERRORS,
 )
-async def job_events(job_id: str, request: Request) -> StreamingResponse:
+async def job_events(job_id: JobId, request: Request) -> StreamingResponse:
     job = jobs(request).get(job_id)
 
     async def stream() -> AsyncIterator[str]:
@@ -540,8 +579,8 @@ async def job_events(job_id: str, request: Request) -> StreamingResponse:
     return StreamingResponse(stream(), media_type="text/event-stream")
 
 
-@router.get("/health", tags=["meta"], summary="Liveness and engine availability")
+@router.get("/health", tags=["meta"], summary="Liveness", responses=ERRORS)
 def health(s: Svc) -> dict[str, Any]:
-    from soteplan.api._services import engine_status
+    from soteplan import __version__
 
-    return {"ok": True, "engines": engine_status()}
+    return {"ok": True, "version": __version__}

@@ -1,14 +1,12 @@
 """Thin adapters between the HTTP layer and the engines.
 
 Each public method parses nothing and plans nothing: it picks the region's
-inputs, calls one engine function and returns plain JSON-ready data.  An
-engine that is not installed yet raises :class:`EngineUnavailableError` (HTTP 501)
-so that pages can say so honestly.
+inputs, calls one engine function and returns plain JSON-ready data.  The
+engines are imported directly: they are one package.
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -19,47 +17,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from soteplan.api._errors import EngineUnavailableError
+from soteplan import access as acc
+from soteplan import demography as dem
+from soteplan import locate as loc
+from soteplan import organise as org
 from soteplan.api._serialise import geojson, jsonable, records
-from soteplan.errors import NotFoundError, ParameterError
+from soteplan.errors import DataError, DataProblem, NotFoundError, ParameterError
 from soteplan.region import Region, load_region
 
-__all__ = ["Services", "engine"]
+__all__ = ["Services"]
 
 Progress = Callable[[int, int], None]
-
-
-def engine(name: str, *attrs: str) -> Any:
-    """Import ``soteplan.<name>`` with ``attrs``; else raise :class:`EngineUnavailableError`."""
-    try:
-        mod = importlib.import_module(f"soteplan.{name}")
-    except ImportError as exc:
-        raise EngineUnavailableError(name, str(exc)) from exc
-    missing = [a for a in attrs if not hasattr(mod, a)]
-    if missing:
-        raise EngineUnavailableError(name, f"missing {', '.join(missing)}")
-    return mod
-
-
-def engine_status() -> dict[str, bool]:
-    """Which engines the web layer can use right now."""
-    wanted = {
-        "region": ("load_region",),
-        "demography": ("dependency_ratio", "working_age_index"),
-        "network": ("travel_times",),
-        "access": ("assess", "what_if"),
-        "locate": ("PMedian",),
-        "organise": (),
-        "scenario": (),
-    }
-    out = {}
-    for name, attrs in wanted.items():
-        try:
-            engine(name, *attrs)
-            out[name] = True
-        except EngineUnavailableError:
-            out[name] = False
-    return out
 
 
 class Services:
@@ -114,7 +82,6 @@ class Services:
                 for g in r.groupings.values()
             ],
             "attribution": list(r.attribution),
-            "engines": engine_status(),
         }
 
     def provenance(self) -> list[dict[str, Any]]:
@@ -228,7 +195,6 @@ class Services:
         by age the published THL/Sotkanet value (indicator 761, same definition)
         is shown and labelled as such.
         """
-        dem = engine("demography", "dependency_ratio")
         r = self.region
         try:
             pop, source = self._population_long(years)
@@ -269,7 +235,6 @@ class Services:
         one from the official projection; the index is computed by
         :func:`soteplan.demography.working_age_index` on the joined series.
         """
-        dem = engine("demography", "working_age_index", "age_band_totals")
         r = self.region
         codes = r.municipality_codes()
         wap = r.table("working_age_population")
@@ -320,7 +285,6 @@ class Services:
         Uses :func:`soteplan.demography.summary_table` on observed population by
         age for ``year`` or, after the last observed year, the official projection.
         """
-        dem = engine("demography", "summary_table")
         pop, source = self._population_long([year])
         groups = self.region.grouping(grouping).mapping() if grouping else None
         table = dem.summary_table(pop, groups=groups, total_label=self.region.name_fi)
@@ -354,7 +318,6 @@ class Services:
     # ----------------------------------------------------------------- access
     @cached_property
     def _access_inputs(self) -> tuple[Any, Any]:
-        acc = engine("access", "region_graph", "region_origins")
         return acc.region_graph(self.region), acc.region_origins(self.region)
 
     def _names(self) -> dict[str, str]:
@@ -363,16 +326,15 @@ class Services:
 
     def service_types(self) -> list[str]:
         """Service types the access engine can assess."""
-        return list(engine("access", "service_types").service_types(self.region))
+        return list(acc.service_types(self.region))
 
     def _facilities(self, service: str, year: int | None) -> gpd.GeoDataFrame:
-        return engine("access", "service_points").service_points(self.region, service, year)
+        return acc.service_points(self.region, service, year)
 
     def coverage(
         self, service: str, year: int | None, thresholds: Sequence[float]
     ) -> dict[str, Any]:
         """Coverage, nearest times and equity of one service network."""
-        acc = engine("access", "assess", "region_groupings")
         with self._lock:
             graph, origins = self._access_inputs
         fac = self._facilities(service, year)
@@ -403,7 +365,6 @@ class Services:
 
     def nearest(self, service: str, year: int | None) -> dict[str, Any]:
         """Car time (minutes) from every postcode area to its nearest service point."""
-        acc = engine("access", "assess")
         with self._lock:
             graph, origins = self._access_inputs
         res = acc.assess(graph, origins, self._facilities(service, year), service=service)
@@ -428,12 +389,12 @@ class Services:
         thresholds: Sequence[float],
     ) -> dict[str, Any]:
         """Close and/or open service points; the change in every measure and who loses."""
-        acc = engine("access", "what_if", "region_groupings")
         with self._lock:
             graph, origins = self._access_inputs
         fac = self._facilities(service, year)
         new = None
         if open_points:
+            self._check_inside([(float(p["lon"]), float(p["lat"])) for p in open_points])
             new = gpd.GeoDataFrame(
                 {
                     "name": [p.get("name") or p["id"] for p in open_points],
@@ -470,6 +431,31 @@ class Services:
             "meta": jsonable(res.meta),
         }
 
+    def _check_inside(self, lonlat: Sequence[tuple[float, float]]) -> None:
+        """Raise :class:`DataError` for WGS84 points outside the region (with a margin)."""
+        from pyproj import Transformer
+
+        from soteplan.scenario._run import REGION_MARGIN_M
+
+        x0, y0, x1, y1 = self.region.municipalities.total_bounds
+        to_m = Transformer.from_crs("EPSG:4326", self.region.crs, always_xy=True)
+        m = REGION_MARGIN_M
+        problems = []
+        for i, (lon, lat) in enumerate(lonlat):
+            x, y = to_m.transform(lon, lat)
+            if not (x0 - m <= x <= x1 + m and y0 - m <= y <= y1 + m):
+                problems.append(
+                    DataProblem(
+                        "request",
+                        None,
+                        f"open.{i}",
+                        f"point ({lon:.4f}, {lat:.4f}) is outside region {self.region.id} "
+                        f"(more than {m / 1000:.0f} km from its bounding box)",
+                    )
+                )
+        if problems:
+            raise DataError(problems)
+
     # ----------------------------------------------------------------- locate
     def locate(
         self, service: str, year: int | None, model: str, p: int, threshold: float
@@ -482,7 +468,6 @@ class Services:
         mean travel time per resident of the chosen sites and of today's network (the existing
         points), in minutes, and the share within ``threshold`` minutes of both.
         """
-        loc = engine("locate", "PMedian", "MaxCover", "region_location_input")
         self.check_service(service)
         inp = loc.region_location_input(self.region, service, year=year, extended=True)
         cand = inp.candidates
@@ -566,7 +551,6 @@ class Services:
 
     def organise_compare(self, a: str, b: str) -> dict[str, Any]:
         """Evaluate two organisation models with the organise engine, side by side."""
-        org = engine("organise", "builtin_model", "evaluate", "compare")
         evals = [org.evaluate(org.builtin_model(self.region, m), self.region) for m in (a, b)]
         table = org.compare(evals)
         table.index.name = "measure"

@@ -93,10 +93,13 @@ class ServiceRates:
         Raises
         ------
         DataError
-            Listing every invalid row and field.
+            Listing every invalid row and field; also for an unreadable, empty,
+            binary, non-UTF-8 or malformed file (naming the file).
         """
-        rates = pd.read_csv(rates_csv, dtype={"sex": "string", "service": "string"})
-        services = pd.read_csv(services_csv, dtype={"service": "string"})
+        from soteplan.region.io._common import read_csv_file
+
+        rates = read_csv_file(rates_csv, dtype={"sex": "string", "service": "string"})
+        services = read_csv_file(services_csv, dtype={"service": "string"})
         return cls.from_frames(
             rates, services, rates_name=Path(rates_csv).name, services_name=Path(services_csv).name
         )

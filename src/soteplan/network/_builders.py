@@ -74,11 +74,12 @@ def from_osm(
     NotFoundError
         When the file does not exist.
     DataError
-        When the file holds no drivable roads.
+        When the file is not a readable PBF (empty, truncated, garbage) or
+        holds no drivable roads.
     """
     path = Path(pbf_path)
     if not path.is_file():
-        raise NotFoundError(f"OSM PBF file not found: {path}")
+        raise NotFoundError(f"OSM PBF file not found: {path.name}")
     table = {**OSM_HIGHWAY_SPEEDS_KMH, **dict(speeds or {})}
     params = {
         "builder": "osm",
@@ -93,9 +94,22 @@ def from_osm(
         from pyrosm import OSM
         from pyrosm.graphs import get_directed_edges
 
-        nodes, edges = OSM(str(path)).get_network(network_type="driving", nodes=True)
+        try:
+            nodes, edges = OSM(str(path)).get_network(network_type="driving", nodes=True)
+        except Exception as exc:  # pyrosm/protobuf: invalid, empty or truncated PBF
+            raise DataError(
+                [
+                    DataProblem(
+                        path.name,
+                        None,
+                        None,
+                        f"not a readable OpenStreetMap PBF file ({type(exc).__name__}): "
+                        "give a complete .osm.pbf extract (e.g. Geofabrik)",
+                    )
+                ]
+            ) from None
         if edges is None or nodes is None or len(edges) == 0:
-            raise DataError(f"{path}: no drivable roads in the file")
+            raise DataError([DataProblem(path.name, None, None, "no drivable roads in the file")])
         nodes, edges = get_directed_edges(nodes, edges, network_type="driving")
         return _graph_from_osm_frames(
             nodes, edges, table, access_speed_kmh, access_detour, source=str(path)

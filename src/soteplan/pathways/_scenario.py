@@ -32,9 +32,9 @@ class PathwayRun(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str | None = None
-    file: str | None = None
-    levers: list[dict[str, Any]] = Field(default_factory=list)
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    file: str | None = Field(default=None, min_length=1, max_length=1000)
+    levers: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
     def _one(self) -> PathwayRun:
@@ -64,8 +64,8 @@ class PathwaysBlock(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    run: list[PathwayRun] = Field(min_length=1)
-    start_year: int | None = None
+    run: list[PathwayRun] = Field(min_length=1, max_length=20)
+    start_year: int | None = Field(default=None, ge=1900, le=2100, strict=True)
     travel: bool = True
 
 

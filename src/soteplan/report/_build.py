@@ -12,9 +12,8 @@ from typing import Any
 
 import jinja2
 
-from soteplan.api._errors import EngineUnavailableError
-from soteplan.api._services import Services, engine
-from soteplan.errors import ParameterError
+from soteplan.api._services import Services
+from soteplan.errors import ParameterError, SoteplanError
 from soteplan.i18n import catalogue, normalise_lang, t
 from soteplan.report import _figures as fig
 from soteplan.report._notes import translate_notes
@@ -253,103 +252,92 @@ def build_report(
             tr("demo.women"),
             xlabel=tr("report.pyramid_unit"),
         )
-    try:
-        import pandas as pd
+    import pandas as pd
 
-        dr = s.dependency_ratio(list(DEPENDENCY_YEARS))
-        frame = pd.DataFrame(dr["by_municipality"])
-        ctx["dependency"] = fig.dependency_chart(frame, names, tr("report.dependency_unit"))
-        ctx["dependency_years"] = dr["years"]
-        ctx["dependency_missing"] = dr["missing_years"]
-        ctx["dependency_source"] = {
-            y: _source_label(v, tr) for y, v in (dr["source"] or {}).items()
-        }
-    except EngineUnavailableError as exc:
-        unavailable.append(str(exc))
+    dr = s.dependency_ratio(list(DEPENDENCY_YEARS))
+    frame = pd.DataFrame(dr["by_municipality"])
+    ctx["dependency"] = fig.dependency_chart(frame, names, tr("report.dependency_unit"))
+    ctx["dependency_years"] = dr["years"]
+    ctx["dependency_missing"] = dr["missing_years"]
+    ctx["dependency_source"] = {y: _source_label(v, tr) for y, v in (dr["source"] or {}).items()}
     step(2)
 
-    try:
-        acc = engine("access", "assess", "what_if", "region_groupings")
-        graph, origins = s._access_inputs
-        fac = engine("access", "service_points").service_points(r, service, None)
-        kw = {"service": service, "groupings": acc.region_groupings(r)}
-        if close:
-            w = acc.what_if(graph, origins, fac, close=close, **kw)
-            before, after = w.before, w.after
-            d = w.delta
-            d = d[
-                (d["band"] == "all")
-                & d["level"].isin(["region", "municipality"])
-                & d["measure"].isin(["coverage.share_15", "coverage.share_30"])
-            ]
-            ctx["whatif_rows"] = [
-                {
-                    "area": tr("net.region_total")
-                    if row.level == "region"
-                    else names.get(row.area, row.area),
-                    "measure": row.measure.replace("coverage.share_", "≤ ") + " min",
-                    "before": _pct(row.before, lang),
-                    "after": _pct(row.after, lang),
-                    "change": _pct(row.change, lang),
-                }
-                for row in d.itertuples()
-                if abs(row.change) > 1e-9 or row.level == "region"
-            ]
-            ctx["losers_population"] = _fmt(float(w.meta.get("losers_population", 0)), 0, lang)
-            ctx["closed_names"] = [str(fac.at[c, "name"]) if c in fac.index else c for c in close]
-        else:
-            before = after = acc.assess(graph, origins, fac, **kw)
-        cov = after.coverage
-        cov = cov[(cov["band"] == "all") & cov["level"].isin(["region", "municipality"])]
-        reg = cov[cov["level"] == "region"].iloc[0]
-        ctx["coverage_text"] = tr(
-            "report.coverage_text",
-            share15=_pct(reg["share_15"], lang),
-            share30=_pct(reg["share_30"], lang),
-        )
-        ctx["coverage_rows"] = [
+    from soteplan import access as acc
+
+    graph, origins = s._access_inputs
+    fac = acc.service_points(r, service, None)
+    kw = {"service": service, "groupings": acc.region_groupings(r)}
+    if close:
+        w = acc.what_if(graph, origins, fac, close=close, **kw)
+        before, after = w.before, w.after
+        d = w.delta
+        d = d[
+            (d["band"] == "all")
+            & d["level"].isin(["region", "municipality"])
+            & d["measure"].isin(["coverage.share_15", "coverage.share_30"])
+        ]
+        ctx["whatif_rows"] = [
             {
                 "area": tr("net.region_total")
                 if row.level == "region"
                 else names.get(row.area, row.area),
-                "population": _fmt(row.population, 0, lang),
-                "s15": _pct(row.share_15, lang),
-                "s30": _pct(row.share_30, lang),
-                "s45": _pct(row.share_45, lang),
+                "measure": row.measure.replace("coverage.share_", "≤ ") + " min",
+                "before": _pct(row.before, lang),
+                "after": _pct(row.after, lang),
+                "change": _pct(row.change, lang),
             }
-            for row in cov.itertuples()
+            for row in d.itertuples()
+            if abs(row.change) > 1e-9 or row.level == "region"
         ]
-        ctx["access_map"] = fig.access_map(
-            munis,
-            after.origins_frame(),
-            fac,
-            close,
-            tr("report.access_map_dots"),
-            open_label=tr("report.access_open", service=tr(f"svc.{service}")),
-            closed_label=tr("report.access_closed"),
-        )
-        meta_approx = after.meta.get("approximation")
-        if meta_approx:
-            approx.extend(a.strip() for a in str(meta_approx).split(";"))
-        approx.extend(after.meta.get("notes", []))
-        ctx["access_method"] = after.meta.get("travel_time", {}).get("method", "")
-        ctx["network_note"] = _network_note(after.meta.get("network"), tr)
-        del before
-    except EngineUnavailableError as exc:
-        unavailable.append(str(exc))
-        ctx["coverage_text"] = ""
+        ctx["losers_population"] = _fmt(float(w.meta.get("losers_population", 0)), 0, lang)
+        ctx["closed_names"] = [str(fac.at[c, "name"]) if c in fac.index else c for c in close]
+    else:
+        before = after = acc.assess(graph, origins, fac, **kw)
+    cov = after.coverage
+    cov = cov[(cov["band"] == "all") & cov["level"].isin(["region", "municipality"])]
+    reg = cov[cov["level"] == "region"].iloc[0]
+    ctx["coverage_text"] = tr(
+        "report.coverage_text",
+        share15=_pct(reg["share_15"], lang),
+        share30=_pct(reg["share_30"], lang),
+    )
+    ctx["coverage_rows"] = [
+        {
+            "area": tr("net.region_total")
+            if row.level == "region"
+            else names.get(row.area, row.area),
+            "population": _fmt(row.population, 0, lang),
+            "s15": _pct(row.share_15, lang),
+            "s30": _pct(row.share_30, lang),
+            "s45": _pct(row.share_45, lang),
+        }
+        for row in cov.itertuples()
+    ]
+    ctx["access_map"] = fig.access_map(
+        munis,
+        after.origins_frame(),
+        fac,
+        close,
+        tr("report.access_map_dots"),
+        open_label=tr("report.access_open", service=tr(f"svc.{service}")),
+        closed_label=tr("report.access_closed"),
+    )
+    meta_approx = after.meta.get("approximation")
+    if meta_approx:
+        approx.extend(a.strip() for a in str(meta_approx).split(";"))
+    approx.extend(after.meta.get("notes", []))
+    ctx["access_method"] = after.meta.get("travel_time", {}).get("method", "")
+    ctx["network_note"] = _network_note(after.meta.get("network"), tr)
+    del before
     step(3)
 
     try:
-        from soteplan.errors import SoteplanError
         from soteplan.report._choice import choice_section
 
         ctx["choice"] = choice_section(s, scenario, lang, tr, _fmt)
         approx.extend(a.strip() for a in str(ctx["choice"]["approximation"] or "").split(";"))
-    except (EngineUnavailableError, SoteplanError) as exc:
+    except SoteplanError as exc:
         unavailable.append(str(exc))
-
-    from soteplan.errors import SoteplanError
 
     try:
         from soteplan.api._pathways import _inputs

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from soteplan.scenario._compare import Comparison, compare, plot_comparison
-from soteplan.scenario._run import ScenarioResult, run
+from soteplan.scenario._run import ScenarioResult, check_against_region, run
 from soteplan.scenario._spec import (
     AccessSpec,
     DemandSpec,
@@ -36,6 +36,7 @@ __all__ = [
     "OrganisationSpec",
     "Scenario",
     "ScenarioResult",
+    "check_against_region",
     "compare",
     "load_scenario",
     "parse_scenario",

@@ -1,13 +1,20 @@
 """The scenario specification: a pydantic v2 model read from YAML.
 
 Unknown fields are rejected everywhere (``extra="forbid"``), so a typo in a
-scenario file is an error, not a silently ignored setting.
+scenario file is an error, not a silently ignored setting.  Every number is
+bounded (years 1900–2100, shares 0–1, lever changes −100 %…+1000 %, p an
+integer, never a boolean, thresholds finite minutes), coordinates lie in
+Finland (EPSG:3067), and text must be valid Unicode; the region-specific
+checks (points inside the region, member municipalities) are
+:func:`soteplan.scenario.check_against_region`'s, and the region itself must
+load (an unknown id is a ``NotFoundError``; over the API it must be the
+served region).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,7 +26,7 @@ from soteplan.demand import (
     Prevention,
     RemoteServices,
 )
-from soteplan.errors import DataError, DataProblem, ParameterError
+from soteplan.errors import DataError, DataProblem
 from soteplan.pathways._scenario import PathwaysBlock
 
 __all__ = [
@@ -34,12 +41,45 @@ __all__ = [
     "OrganisationSpec",
     "Scenario",
     "load_scenario",
+    "no_lone_surrogates",
     "parse_scenario",
 ]
+
+#: A calendar year a scenario may name.
+Year = Annotated[int, Field(ge=1900, le=2100, strict=True)]
+#: A share 0…1.
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+#: A short identifier or label.
+Label = Annotated[str, Field(min_length=1, max_length=200)]
+#: Generous bounds of Finland in EPSG:3067 (metres); the region's own bounds are
+#: checked when the scenario meets its region.
+FINLAND_X = (40_000.0, 780_000.0)
+FINLAND_Y = (6_580_000.0, 7_800_000.0)
+
+
+def no_lone_surrogates(data: Any) -> Any:
+    """``data`` unchanged, or :class:`ValueError` if a string in it holds a lone surrogate."""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if any(0xD800 <= ord(c) <= 0xDFFF for c in x):
+                raise ValueError("text must be valid Unicode (a lone surrogate was given)")
+        elif isinstance(x, dict):
+            stack.extend(x.keys())
+            stack.extend(x.values())
+        elif isinstance(x, list | tuple):
+            stack.extend(x)
+    return data
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        return no_lone_surrogates(data)
 
 
 class DemographySpec(_Strict):
@@ -52,29 +92,29 @@ class DemographySpec(_Strict):
     """
 
     source: Literal["official", "cohort"] = "official"
-    projection: str | None = None
+    projection: str | None = Field(default=None, min_length=1, max_length=200)
     calibrate_to_official: bool = True
 
 
 class HomeCareShiftSpec(_Strict):
     """Institutional → home-care shift (target shares of the 75+ population)."""
 
-    start_year: int
-    target_year: int
-    institutional_share: float = Field(ge=0, le=1)
-    housing_share: float = Field(ge=0, le=1)
-    home_care_share: float | None = Field(default=None, ge=0, le=1)
+    start_year: Year
+    target_year: Year
+    institutional_share: Share
+    housing_share: Share
+    home_care_share: Share | None = None
 
 
 class PreventionSpec(_Strict):
     """Rate change in an age band from a start year (``change`` −0.1 = −10 %)."""
 
-    services: list[str]
-    age_from: int = Field(ge=0, le=100)
-    age_to: int = Field(ge=0, le=100)
-    change: float = Field(ge=-1)
-    start_year: int
-    full_effect_year: int
+    services: list[Label] = Field(max_length=50)
+    age_from: int = Field(ge=0, le=100, strict=True)
+    age_to: int = Field(ge=0, le=100, strict=True)
+    change: float = Field(ge=-1, le=10, allow_inf_nan=False)
+    start_year: Year
+    full_effect_year: Year
 
 
 class RemoteSpec(_Strict):
@@ -85,30 +125,30 @@ class RemoteSpec(_Strict):
     baseline for primary care.
     """
 
-    services: list[str] = Field(default_factory=lambda: ["primary_care"])
-    base_share: float = Field(default=0.288, ge=0, le=1)
-    target_share: float = Field(ge=0, le=1)
-    start_year: int
-    target_year: int
-    staff_time_factor: float = Field(default=1.0, ge=0, le=1)
+    services: list[Label] = Field(default_factory=lambda: ["primary_care"], max_length=50)
+    base_share: Share = 0.288
+    target_share: Share
+    start_year: Year
+    target_year: Year
+    staff_time_factor: Share = 1.0
 
 
 class HeavyUsersSpec(_Strict):
     """CCM heavy-user targeting (default Oulu 10 % → 81 % of cost [S49])."""
 
-    services: list[str]
-    reduction: float = Field(ge=0, le=1)
-    start_year: int
-    full_effect_year: int
-    top_share: float = Field(default=0.10, gt=0, lt=1)
-    cost_share: float = Field(default=0.81, gt=0, lt=1)
+    services: list[Label] = Field(max_length=50)
+    reduction: Share
+    start_year: Year
+    full_effect_year: Year
+    top_share: float = Field(default=0.10, gt=0, lt=1, allow_inf_nan=False)
+    cost_share: float = Field(default=0.81, gt=0, lt=1, allow_inf_nan=False)
 
 
 class LeversSpec(_Strict):
     """Every demand lever (all optional)."""
 
     home_care_shift: HomeCareShiftSpec | None = None
-    prevention: list[PreventionSpec] = Field(default_factory=list)
+    prevention: list[PreventionSpec] = Field(default_factory=list, max_length=50)
     remote: RemoteSpec | None = None
     heavy_users: HeavyUsersSpec | None = None
     freedom_of_choice: bool = False
@@ -173,35 +213,47 @@ class DemandSpec(_Strict):
     ``price_index_csv`` (``year,index[,source]``, relative to the scenario file).
     """
 
-    rates_csv: str | None = None
-    services_csv: str | None = None
-    calibrate_year: int | None = 2016
-    price_year: int | None = None
-    price_index_csv: str | None = None
+    rates_csv: str | None = Field(default=None, min_length=1, max_length=1000)
+    services_csv: str | None = Field(default=None, min_length=1, max_length=1000)
+    calibrate_year: Year | None = 2016
+    price_year: Year | None = None
+    price_index_csv: str | None = Field(default=None, min_length=1, max_length=1000)
     morbidity: bool = True
     levers: LeversSpec = Field(default_factory=LeversSpec)
+
+    @model_validator(mode="after")
+    def _both_files(self) -> DemandSpec:
+        if (self.rates_csv is None) != (self.services_csv is None):
+            raise ValueError("give both rates_csv and services_csv, or neither")
+        if (self.price_year is None) != (self.price_index_csv is None):
+            raise ValueError("give both price_year and price_index_csv, or neither")
+        return self
 
 
 class NewServicePoint(_Strict):
     """A new service point (EPSG:3067 metres)."""
 
-    id: str
-    name: str
-    x: float
-    y: float
-    municipality: str | None = None
-    capacity: float | None = None
+    id: Label
+    name: Label
+    x: float = Field(
+        ge=FINLAND_X[0], le=FINLAND_X[1], allow_inf_nan=False, description="EPSG:3067 easting, m"
+    )
+    y: float = Field(
+        ge=FINLAND_Y[0], le=FINLAND_Y[1], allow_inf_nan=False, description="EPSG:3067 northing, m"
+    )
+    municipality: str | None = Field(default=None, pattern=r"^\d{3}$")
+    capacity: float | None = Field(default=None, ge=0, le=1e6, allow_inf_nan=False)
 
 
 class NetworkSpec(_Strict):
     """Changes to the service network: points closed and opened."""
 
-    service_type: str = "health_station"
-    year: int | None = None
+    service_type: Label = "health_station"
+    year: Year | None = None
     #: Refuse a year past the last year of the service-point data (else: its last list).
     strict_year: bool = False
-    close: list[str] = Field(default_factory=list)
-    open: list[NewServicePoint] = Field(default_factory=list)
+    close: list[Label] = Field(default_factory=list, max_length=500)
+    open: list[NewServicePoint] = Field(default_factory=list, max_length=100)
 
 
 class AccessSpec(_Strict):
@@ -213,17 +265,19 @@ class AccessSpec(_Strict):
     ``strict_year: true``.
     """
 
-    service_type: str = "health_station"
-    year: int | None = None
+    service_type: Label = "health_station"
+    year: Year | None = None
     strict_year: bool = False
-    thresholds: list[float] = Field(default_factory=lambda: [10.0, 15.0, 30.0])
-    osm_pbf: str | None = None
+    thresholds: list[Annotated[float, Field(gt=0, le=240, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: [10.0, 15.0, 30.0], min_length=1, max_length=8
+    )
+    osm_pbf: str | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class OrganisationSpec(_Strict):
     """The organisation model evaluated (a built-in model id)."""
 
-    model: str
+    model: Label
 
 
 class LocationSpec(_Strict):
@@ -235,12 +289,12 @@ class LocationSpec(_Strict):
     forbidden.
     """
 
-    service_type: str = "health_station"
-    p: int = Field(ge=1)
+    service_type: Label = "health_station"
+    p: int = Field(ge=1, le=1000, strict=True)
     candidates: Literal["existing", "extended"] = "existing"
     weights: Literal["all", "65+", "75+"] = "all"
     method: Literal["exact", "heuristic"] = "exact"
-    time_limit: float | None = Field(default=60.0, gt=0)
+    time_limit: float | None = Field(default=60.0, gt=0, le=3600, allow_inf_nan=False)
 
 
 class ChoiceSpec(_Strict):
@@ -254,14 +308,18 @@ class ChoiceSpec(_Strict):
     """
 
     pilot: str | None = None
-    municipalities: list[str] = Field(default_factory=list)
-    year: int | None = None
+    municipalities: list[Label] = Field(default_factory=list, max_length=500)
+    year: Year | None = None
     decay: Literal["exponential", "power"] = "exponential"
-    beta: float | None = Field(default=None, gt=0)
-    opening_days_exponent: float | None = None
-    private_effect: float | None = None
-    capacity: dict[str, float] = Field(default_factory=dict)
-    sizes: dict[str, float] = Field(default_factory=dict)
+    beta: float | None = Field(default=None, gt=0, le=20, allow_inf_nan=False)
+    opening_days_exponent: float | None = Field(default=None, ge=-20, le=20, allow_inf_nan=False)
+    private_effect: float | None = Field(default=None, ge=-20, le=20, allow_inf_nan=False)
+    capacity: dict[Label, Annotated[float, Field(allow_inf_nan=False, le=1e8)]] = Field(
+        default_factory=dict, max_length=1000
+    )
+    sizes: dict[Label, Annotated[float, Field(allow_inf_nan=False, le=1e8)]] = Field(
+        default_factory=dict, max_length=1000
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ChoiceSpec:
@@ -284,10 +342,10 @@ class Scenario(_Strict):
     """
 
     name: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    region: str = "keski-suomi"
-    base_year: int = 2020
-    target_year: int = 2040
+    description: str = Field(default="", max_length=10_000)
+    region: str = Field(default="keski-suomi", min_length=1, max_length=1000)
+    base_year: Year = 2020
+    target_year: Year = 2040
     demography: DemographySpec = Field(default_factory=DemographySpec)
     demand: DemandSpec = Field(default_factory=DemandSpec)
     network: NetworkSpec | None = None
@@ -345,11 +403,22 @@ def load_scenario(path: str | Path) -> tuple[Scenario, str]:
         from soteplan.errors import NotFoundError
 
         raise NotFoundError(f"no scenario file {str(p)!r}")
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        n_line = p.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DataError(
+            [DataProblem(p.name, n_line, None, "not UTF-8 text: save the scenario as UTF-8")]
+        ) from None
+    except OSError as exc:
+        raise DataError([DataProblem(p.name, None, None, f"cannot read: {exc.strerror}")]) from None
     try:
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DataError([DataProblem(p.name, None, None, f"invalid YAML: {exc}")]) from exc
+        mark = getattr(exc, "problem_mark", None)
+        line: int | None = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or "syntax error"
+        raise DataError([DataProblem(p.name, line, None, f"invalid YAML: {what}")]) from None
     if not isinstance(data, dict):
         raise DataError([DataProblem(p.name, None, None, "a scenario file is a YAML mapping")])
     return parse_scenario(data, source=p.name, base_dir=p.parent), text
@@ -382,8 +451,4 @@ def parse_scenario(
             }
         )
         sc = sc.model_copy(update={"demand": d})
-    if (sc.demand.rates_csv is None) != (sc.demand.services_csv is None):
-        raise ParameterError("give both demand.rates_csv and demand.services_csv, or neither")
-    if (sc.demand.price_year is None) != (sc.demand.price_index_csv is None):
-        raise ParameterError("give both demand.price_year and demand.price_index_csv, or neither")
     return sc

@@ -1,7 +1,12 @@
 """The scenario store: runs (inputs + results) in SQLite or PostgreSQL.
 
 A run is written in one transaction: it is stored whole or not at all.  The
-schema is created and upgraded by Alembic migrations when a store is opened.
+schema is created and upgraded by Alembic migrations when a store is opened;
+the migration holds a lock (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
+PostgreSQL), so processes that open a fresh store at the same time wait for
+one another instead of colliding.  SQLite runs in WAL mode with
+``synchronous=FULL``: a committed run survives a power cut, not only a crash
+of the process.
 
 The default store is the SQLite file named by the ``SOTEPLAN_STORE``
 environment variable, else ``./soteplan.sqlite`` in the working directory.
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,17 +30,29 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy import Connection, Engine, create_engine, delete, event, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from soteplan.errors import NotFoundError, StoreError
-from soteplan.store._models import RunRow, RunTableRow
+from soteplan.store._models import JobRow, RunRow, RunTableRow
 
 __all__ = ["DEFAULT_STORE", "RunRecord", "Store", "default_store_url"]
 
 #: File name of the default SQLite store (in the working directory).
 DEFAULT_STORE = "soteplan.sqlite"
+
+#: Connection pool of a PostgreSQL store: at most ``POOL_SIZE + POOL_OVERFLOW``
+#: connections per :class:`Store`, whatever the load.
+POOL_SIZE = 5
+POOL_OVERFLOW = 5
+
+#: Seconds a SQLite connection waits for a lock (another writer, a migration).
+SQLITE_TIMEOUT_S = 60.0
+
+#: Key of the PostgreSQL advisory lock held while the schema is migrated.
+_PG_MIGRATION_LOCK = 0x50_7E_91_A7
 
 
 def default_store_url() -> str:
@@ -124,9 +142,7 @@ class Store:
     def __init__(self, url: str | Path | None = None) -> None:
         self.url = _to_url(url) if url is not None else default_store_url()
         try:
-            self.engine: Engine = create_engine(self.url)
-            if self.engine.dialect.name == "sqlite":
-                event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine: Engine = _make_engine(self.url)
             self._migrate()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open store {self._safe_url}: {exc}") from exc
@@ -140,15 +156,40 @@ class Store:
         )
 
     def _migrate(self) -> None:
+        """Upgrade the schema to the head revision, holding the migration lock."""
         cfg = Config()
         script_location = resources.files("soteplan.store") / "migrations"
         cfg.set_main_option("script_location", str(script_location))
-        with self.engine.begin() as conn:
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self._migration_connection() as conn:
             cfg.attributes["connection"] = conn
             current = MigrationContext.configure(conn).get_current_revision()
-            head = ScriptDirectory.from_config(cfg).get_current_head()
             if current != head:
                 command.upgrade(cfg, "head")
+
+    def _migration_connection(self) -> Any:
+        """A connection in a transaction that holds the store's migration lock.
+
+        SQLite: a separate connection whose transaction starts with ``BEGIN
+        IMMEDIATE`` (the write lock, so the revision check and the DDL are one
+        atomic step; other openers wait up to :data:`SQLITE_TIMEOUT_S`).
+        PostgreSQL: ``pg_advisory_xact_lock``, released at commit.
+        """
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (
+            None,
+            "",
+            ":memory:",
+        ):
+            eng = create_engine(
+                self.url, poolclass=NullPool, connect_args={"timeout": SQLITE_TIMEOUT_S}
+            )
+            event.listen(eng, "connect", _sqlite_manual_transactions)
+            event.listen(eng, "begin", _sqlite_begin_immediate)
+            return _DisposingBegin(eng)
+        conn_cm = self.engine.begin()
+        if self.engine.dialect.name == "postgresql":
+            return _PgLocked(conn_cm)
+        return conn_cm
 
     def revision(self) -> str | None:
         """The schema revision of the database."""
@@ -210,7 +251,7 @@ class Store:
             session.execute(delete(RunTableRow).where(RunTableRow.run_id == run_id))
             n = session.execute(delete(RunRow).where(RunRow.id == run_id)).rowcount  # type: ignore[attr-defined]
             if not n:
-                raise NotFoundError(f"no run {run_id!r} in store {self._safe_url}")
+                raise NotFoundError(f"no run {run_id!r}")
 
     # ------------------------------------------------------------------- read
     def list_runs(self) -> pd.DataFrame:
@@ -243,12 +284,17 @@ class Store:
             ).first()
             if by_name is not None:
                 return str(by_name[0])
-            pref = session.execute(select(RunRow.id).where(RunRow.id.startswith(id_or_name))).all()
+            pref: list[Any] = []
+            if _ID_PREFIX.fullmatch(id_or_name):
+                pref = list(
+                    session.execute(
+                        select(RunRow.id).where(RunRow.id.startswith(id_or_name, autoescape=True))
+                    ).all()
+                )
         if len(pref) == 1:
             return str(pref[0][0])
         raise NotFoundError(
-            f"no run {id_or_name!r} in store {self._safe_url}"
-            + (" (ambiguous id prefix)" if len(pref) > 1 else "")
+            f"no run {id_or_name!r}" + (" (ambiguous id prefix)" if len(pref) > 1 else "")
         )
 
     def load(self, id_or_name: str) -> RunRecord:
@@ -285,6 +331,59 @@ class Store:
                 soteplan_version=row.soteplan_version,
             )
 
+    def has_run(self, run_id: str) -> bool:
+        """Whether a run of exactly this id is stored."""
+        with Session(self.engine) as session:
+            return session.get(RunRow, run_id) is not None
+
+    # ------------------------------------------------------------------- jobs
+    def add_job(self, job_id: str, kind: str, payload: dict[str, Any]) -> None:
+        """Record an accepted job (state ``queued``), committed before this returns."""
+        row = JobRow(
+            id=job_id,
+            kind=kind,
+            state="queued",
+            payload=payload,
+            created_at=datetime.now(UTC),
+            attempts=0,
+            done=0,
+        )
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.add(row)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not record job {job_id}: {exc}") from exc
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        """Set fields of a recorded job (``state``, ``done``, ``result``, ``error`` …)."""
+        if fields.get("state") in ("done", "failed"):
+            fields.setdefault("finished_at", datetime.now(UTC))
+        try:
+            with Session(self.engine) as session, session.begin():
+                row = session.get(JobRow, job_id)
+                if row is None:
+                    raise NotFoundError(f"no job {job_id!r}")
+                for k, v in fields.items():
+                    setattr(row, k, v)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not update job {job_id}: {exc}") from exc
+
+    def get_job(self, job_id: str) -> dict[str, Any] | None:
+        """A recorded job as a dict of its columns, or ``None``."""
+        with Session(self.engine) as session:
+            row = session.get(JobRow, job_id)
+            return None if row is None else _job_dict(row)
+
+    def unfinished_jobs(self) -> list[dict[str, Any]]:
+        """Jobs recorded as ``queued`` or ``running`` (oldest first)."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(JobRow)
+                .where(JobRow.state.in_(["queued", "running"]))
+                .order_by(JobRow.created_at)
+            ).scalars()
+            return [_job_dict(r) for r in rows]
+
     def close(self) -> None:
         """Dispose of the connection pool."""
         self.engine.dispose()
@@ -299,9 +398,76 @@ class Store:
         return f"Store({self._safe_url!r})"
 
 
+def _job_dict(row: JobRow) -> dict[str, Any]:
+    return {c.name: getattr(row, c.name) for c in JobRow.__table__.columns}
+
+
+#: What a run id prefix may look like (hex digits and dashes of a UUID).
+_ID_PREFIX = re.compile(r"[0-9a-f-]{4,36}")
+
+
+def _make_engine(url: str) -> Engine:
+    """The store's one engine: a bounded pool on PostgreSQL, WAL + FULL on SQLite."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT_S})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=30,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class _DisposingBegin:
+    """``engine.begin()`` that disposes of its (single-use) engine afterwards."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._cm: Any = None
+
+    def __enter__(self) -> Connection:
+        self._cm = self._engine.begin()
+        conn: Connection = self._cm.__enter__()
+        return conn
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._cm.__exit__(*exc)
+        finally:
+            self._engine.dispose()
+
+
+class _PgLocked:
+    """A PostgreSQL transaction that first takes the migration advisory lock."""
+
+    def __init__(self, cm: Any) -> None:
+        self._cm = cm
+
+    def __enter__(self) -> Connection:
+        conn: Connection = self._cm.__enter__()
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+        return conn
+
+    def __exit__(self, *exc: Any) -> None:
+        self._cm.__exit__(*exc)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA synchronous=FULL")
     cur.close()
+
+
+def _sqlite_manual_transactions(dbapi_conn: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_conn, record)
+    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

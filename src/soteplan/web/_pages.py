@@ -103,9 +103,7 @@ def mount_web(app: FastAPI) -> None:
         run_id = request.query_params.get("run") or None
         run = None
         if run_id is not None:
-            from soteplan.api._services import engine
-
-            store = engine("store", "Store").Store(request.app.state.store_url)
+            store = request.app.state.stores.get()
             run_id = store.resolve(run_id)
             run = store.load(run_id)
         services = request.app.state.services

@@ -17,7 +17,7 @@ from pyproj.exceptions import CRSError
 
 from soteplan.errors import DataError, DataProblem
 
-from ._common import FINLAND_BBOX_3067, Problems, source_name
+from ._common import FINLAND_BBOX_3067, Problems, safe_message, source_name
 from ._municipalities import known_codes, municipality_names
 from ._topojson import topojson_to_geojson
 
@@ -80,7 +80,7 @@ def _read_frame(p: Path, source: str, layer: str | None) -> tuple[gpd.GeoDataFra
         layers = ""
         with contextlib.suppress(Exception):
             layers = ", ".join(str(x[0]) for x in pyogrio.list_layers(p))
-        msg = f"cannot read as a vector file: {exc}"
+        msg = f"cannot read as a vector file: {safe_message(exc, p)}"
         if layers:
             msg += f" (layers: {layers})"
         raise DataError([DataProblem(source, None, "layer" if layer else None, msg)]) from None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from soteplan.errors import DataError, DataProblem, MissingColumnError
 
@@ -14,6 +17,10 @@ __all__ = [
     "FINLAND_BBOX_3067",
     "Problems",
     "decode_text",
+    "read_bytes",
+    "read_csv_file",
+    "read_csv_text",
+    "safe_message",
     "source_name",
 ]
 
@@ -179,3 +186,80 @@ def decode_text(raw: bytes, source: str, encoding: str | None = None) -> tuple[s
         ) from None
     _check_mojibake(text, source, encoding)
     return text, encoding
+
+
+def read_bytes(path: str | Path, source: str | None = None) -> bytes:
+    """The bytes of a file, or :class:`DataError` naming the file (not its directory)."""
+    p = Path(path)
+    source = source or source_name(p)
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise DataError([DataProblem(source, None, None, f"cannot read file: {why}")]) from None
+
+
+def _binary(raw: bytes) -> bool:
+    """Whether bytes look like a binary file rather than text (NUL bytes, magic numbers)."""
+    head = raw[:8192]
+    return b"\x00" in head or head.startswith((b"PK\x03\x04", b"\x1f\x8b", b"%PDF", b"\x89PNG"))
+
+
+def read_csv_text(text: str, source: str, **kwargs: Any) -> pd.DataFrame:
+    """``pd.read_csv`` of decoded text; empty or malformed CSV as :class:`DataError`.
+
+    Parameters
+    ----------
+    text
+        The file's text.
+    source
+        File name for the problems.
+    **kwargs
+        Passed to :func:`pandas.read_csv`.
+    """
+    if not text.strip():
+        raise DataError([DataProblem(source, None, None, "the file is empty (no header row)")])
+    try:
+        return pd.read_csv(io.StringIO(text), **kwargs)
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            [DataProblem(source, None, None, "the file is empty (no header row)")]
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        row = int(m.group(1)) - 1 if m else None  # pandas counts the header as line 1
+        raise DataError(
+            [DataProblem(source, row, None, "not a well-formed CSV table (wrong field count)")]
+        ) from None
+
+
+def read_csv_file(
+    path: str | Path, *, encoding: str | None = "utf-8", **kwargs: Any
+) -> pd.DataFrame:
+    """Read a CSV file; unreadable, binary, mis-encoded, empty or malformed files as DataError.
+
+    Parameters
+    ----------
+    path
+        The file.
+    encoding
+        Text encoding (``None``: detect UTF-8 vs ISO-8859-1).
+    **kwargs
+        Passed to :func:`pandas.read_csv`.
+    """
+    source = source_name(path)
+    raw = read_bytes(path, source)
+    if _binary(raw):
+        raise DataError([DataProblem(source, None, None, "a binary file, not CSV text")])
+    text, _ = decode_text(raw, source, encoding)
+    return read_csv_text(text, source, **kwargs)
+
+
+def safe_message(exc: BaseException, path: str | Path) -> str:
+    """An exception's text with the file's directory left out (only its name remains)."""
+    p = Path(path)
+    msg = str(exc)
+    for s in {str(p.resolve()), str(p.absolute()), str(p)}:
+        if s and s != p.name:
+            msg = msg.replace(s, p.name)
+    return msg[:500]

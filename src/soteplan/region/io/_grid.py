@@ -16,7 +16,6 @@ statistics* descriptions (stat.fi, paikkatietoaineistot).
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,7 +30,15 @@ from pyproj import CRS
 
 from soteplan.errors import DataError, DataProblem
 
-from ._common import FINLAND_BBOX_3067, Problems, decode_text, source_name
+from ._common import (
+    FINLAND_BBOX_3067,
+    Problems,
+    decode_text,
+    read_bytes,
+    read_csv_text,
+    safe_message,
+    source_name,
+)
 from ._municipalities import known_codes
 
 __all__ = ["parse_grd_id", "read_population_grid"]
@@ -70,18 +77,19 @@ def _format_grd_id(size: int, x: float, y: float) -> str:
 
 def _read(p: Path, source: str, layer: str | None) -> pd.DataFrame | gpd.GeoDataFrame:
     if p.suffix.lower() in (".csv", ".txt"):
-        text, _ = decode_text(p.read_bytes(), source)
+        text, _ = decode_text(read_bytes(p, source), source)
         first = text.splitlines()[0] if text else ""
         sep = max((";", ",", "\t"), key=first.count)
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        return read_csv_text(text, source, sep=sep, dtype=str, keep_default_na=False)
     try:
         return gpd.read_file(p, layer=layer)
     except Exception as exc:
         layers = ""
         with contextlib.suppress(Exception):
             layers = " (layers: " + ", ".join(str(x[0]) for x in pyogrio.list_layers(p)) + ")"
+        why = safe_message(exc, p)
         raise DataError(
-            [DataProblem(source, None, "layer" if layer else None, f"cannot read: {exc}{layers}")]
+            [DataProblem(source, None, "layer" if layer else None, f"cannot read: {why}{layers}")]
         ) from None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,9 +10,14 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from soteplan.errors import DataError, DataProblem
-
-from ._common import FINLAND_BBOX_3067, Problems, decode_text, source_name
+from ._common import (
+    FINLAND_BBOX_3067,
+    Problems,
+    decode_text,
+    read_bytes,
+    read_csv_text,
+    source_name,
+)
 from ._municipalities import code_for_name, known_codes
 
 __all__ = ["PROVIDER_KINDS", "read_service_points"]
@@ -66,14 +70,11 @@ def read_service_points(path: str | Path, *, encoding: str | None = None) -> gpd
     """
     p = Path(path)
     source = source_name(p)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise DataError([DataProblem(source, None, None, f"cannot read file: {exc}")]) from None
+    raw = read_bytes(p, source)
     text, used = decode_text(raw, source, encoding)
     first = text.splitlines()[0] if text.strip() else ""
     sep = ";" if first.count(";") > first.count(",") else ","
-    df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    df = read_csv_text(text, source, sep=sep, dtype=str, keep_default_na=False)
     df.columns = [str(c).strip() for c in df.columns]
     problems = Problems(source)
     missing = [c for c in _REQUIRED if c not in df.columns]

@@ -12,13 +12,6 @@ async function main() {
   for (const k of ["health_station", "hospital", "emergency_department"]) {
     document.getElementById(`fig-${k}`).textContent = num(summary.service_points[k] ?? 0);
   }
-  const eng = document.getElementById("engines");
-  for (const [name, ok] of Object.entries(summary.engines)) {
-    const li = document.createElement("li");
-    const label = t(`engine.${name}`);
-    li.textContent = `${label === `engine.${name}` ? name : label}: ${ok ? t("msg.available") : t("msg.not_available")}`;
-    eng.appendChild(li);
-  }
   const rows = munis.features.map((f) => f.properties).sort((a, b) => (b.population ?? 0) - (a.population ?? 0));
   fillTable(document.getElementById("muni-table"), [
     { key: "code", label: t("col.code") }, { key: "name_fi", label: t("col.name") },
