@@ -18,7 +18,7 @@ from pydantic import Field
 
 from soteplan.api._routes import ERRORS, Strict, Svc, _region_of, cached
 from soteplan.api._serialise import geojson, jsonable, records
-from soteplan.api._services import Services, engine
+from soteplan.api._services import Services
 
 __all__ = ["choice_router"]
 
@@ -55,8 +55,9 @@ def _compute(s: Services, body: ChoiceRequest) -> dict[str, Any]:
 
     from pyproj import Transformer
 
-    ch = engine("choice", "pilot_setup", "region_setup", "what_if", "entrant_at")
-    acc = engine("access", "region_graph")
+    from soteplan import access as acc
+    from soteplan import choice as ch
+
     if body.decay == "power" and body.beta is None:
         from soteplan.errors import ParameterError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from soteplan.api._services import Services, engine
+from soteplan.api._services import Services
 
 
 def choice_section(
@@ -20,7 +20,8 @@ def choice_section(
         choosers, switchers = summary["choosers"], summary["switchers"]
         before, after = summary["mean_minutes_today"], summary["mean_minutes_choice"]
     else:
-        ch = engine("choice", "pilot_setup")
+        from soteplan import choice as ch
+
         graph, _ = s._access_inputs
         res = ch.pilot_setup(s.region, "jyvaskyla-2017", graph=graph).model.solve()
         st, meta = res.stations, res.meta

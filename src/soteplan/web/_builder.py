@@ -225,9 +225,7 @@ def install_builder(app: FastAPI, lang_of: Any) -> None:
         return JSONResponse(check_scenario(doc, region, lang))
 
     def result(run_id: str, request: Request) -> JSONResponse:
-        from soteplan.api._services import engine
-
-        store = engine("store", "Store").Store(request.app.state.store_url)
+        store = request.app.state.stores.get()  # the app's one store (one pool)
         region = request.app.state.services.region
         return JSONResponse(run_result(store, run_id, region, lang_of(request)))
 
