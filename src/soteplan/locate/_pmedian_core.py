@@ -1,6 +1,7 @@
 # ruff: noqa: N803, N806  (matrix names C, A, W follow the formulas)
 """Numerical core of the p-median: greedy, fast vertex substitution, Lagrangian bound,
-and the radius (cover) MIP formulation solved with HiGHS.
+reduced-cost fixing, enumeration and Lagrangian branch and bound (the radius formulation
+is in :mod:`soteplan.locate._radius`).
 
 All functions take a dense cost matrix ``C`` (demand × candidate, finite: unreachable
 pairs are replaced by a large penalty beforehand), weights ``w`` ≥ 0, a boolean
@@ -24,10 +25,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-
-from soteplan.locate._highs import MipOutcome, solve_mip
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -285,118 +283,6 @@ def fix_by_reduced_cost(
     inn = np.flatnonzero(chosen)
     forced[inn[base + rho_k1 - rho[inn] > upper + eps]] = True
     return closed, forced
-
-
-def radius_mip(
-    C: FloatArray,
-    w: FloatArray,
-    p: int,
-    allowed: BoolArray,
-    forced: BoolArray,
-    *,
-    time_limit: float | None,
-    start: BoolArray | None,
-    reachable: NDArray[np.bool_] | None = None,
-) -> tuple[MipOutcome, NDArray[np.int64], int, int]:
-    """Solve the p-median with the radius formulation of Elloumi (2010) / García, Labbé and
-    Marín (2011), chained so that each row holds only the sites at one distance level.
-
-    For demand ``i`` with distinct allowed costs ``D¹ < … < Dᴷ`` (capped at the nearest
-    forced-open site), ``zᵏ`` = 1 iff no open site lies within ``Dᵏ``::
-
-        min Σ_i w_i (D¹ + Σ_k (Dᵏ⁺¹ − Dᵏ) zᵏ)
-        z¹ + Σ_{c_ij = D¹} y_j ≥ 1
-        zᵏ − zᵏ⁻¹ + Σ_{c_ij = Dᵏ} y_j ≥ 0          (k = 2 … K, z^K ≡ 0)
-        Σ_j y_j = p,  y binary,  z ≥ 0
-
-    Returns (HiGHS outcome, column index of each y variable, rows, nonzeros).
-    """
-    cols = np.flatnonzero(allowed)
-    m2 = len(cols)
-    Csub = C[:, cols]
-    reach = np.isfinite(Csub) if reachable is None else reachable[:, cols]
-    forced_sub = forced[cols]
-    cap = Csub[:, forced_sub].min(axis=1) if forced_sub.any() else np.full(C.shape[0], np.inf)
-    # at most m2 - p allowed sites stay closed, so one of the (m2 - p + 1) nearest is open
-    kth = m2 - p
-    if 0 <= kth < m2:
-        Cr = np.where(reach, Csub, np.inf)
-        cap = np.minimum(cap, np.partition(Cr, kth, axis=1)[:, kth])
-    rows_i: list[NDArray[np.int64]] = []
-    rows_j: list[NDArray[np.int64]] = []
-    vals: list[FloatArray] = []
-    z_cost: list[float] = []
-    row_lo: list[float] = []
-    offset = 0.0
-    r = 0
-    nz = 0  # z counter
-    for i in range(C.shape[0]):
-        if w[i] <= 0:
-            continue
-        ok = reach[i] & (Csub[i] <= cap[i])
-        js = np.flatnonzero(ok)
-        ds = Csub[i, js]
-        levels, lev_of = np.unique(ds, return_inverse=True)
-        K = len(levels)
-        offset += w[i] * levels[0]
-        # y entries: row r + level
-        rows_i.append(r + lev_of.astype(np.int64))
-        rows_j.append(js.astype(np.int64))
-        vals.append(np.ones(len(js)))
-        if K > 1:
-            zc = w[i] * np.diff(levels)
-            zidx = m2 + nz + np.arange(K - 1)
-            # z^k appears +1 in row k (0-based k = 0..K-2) and -1 in row k+1
-            rows_i.append(r + np.arange(K - 1))
-            rows_j.append(zidx)
-            vals.append(np.ones(K - 1))
-            rows_i.append(r + 1 + np.arange(K - 1))
-            rows_j.append(zidx)
-            vals.append(-np.ones(K - 1))
-            z_cost.extend(zc.tolist())
-            nz += K - 1
-        row_lo.append(1.0)
-        row_lo.extend([0.0] * (K - 1))
-        r += K
-    ncol = m2 + nz
-    # cardinality row
-    rows_i.append(np.full(m2, r, dtype=np.int64))
-    rows_j.append(np.arange(m2, dtype=np.int64))
-    vals.append(np.ones(m2))
-    A = sp.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(rows_j))),
-        shape=(r + 1, ncol),
-    )
-    lo = np.array([*row_lo, float(p)])
-    hi = np.array([np.inf] * r + [float(p)])
-    cost = np.concatenate([np.zeros(m2), np.asarray(z_cost)])
-    col_lo = np.zeros(ncol)
-    col_lo[:m2] = forced_sub.astype(float)
-    col_hi = np.concatenate([np.ones(m2), np.full(nz, np.inf)])
-    integer = np.zeros(ncol, dtype=bool)
-    integer[:m2] = True
-    x0 = None
-    if start is not None:
-        y0 = start[cols].astype(float)
-        # z at the start point: z^k = 1 iff nearest open beyond level k
-        x0 = np.concatenate([y0, np.zeros(nz)])
-        zpos = m2
-        for i in range(C.shape[0]):
-            if w[i] <= 0:
-                continue
-            ok = reach[i] & (Csub[i] <= cap[i])
-            ds = Csub[i, ok]
-            levels = np.unique(ds)
-            K = len(levels)
-            if K > 1:
-                d_open = Csub[i, ok & (y0 > 0.5)]
-                dmin = d_open.min() if d_open.size else levels[-1]
-                x0[zpos : zpos + K - 1] = (levels[:-1] < dmin).astype(float)
-                zpos += K - 1
-    out = solve_mip(
-        cost, A, lo, hi, col_lo, col_hi, integer, time_limit=time_limit, start=x0, offset=offset
-    )
-    return out, cols.astype(np.int64), r + 1, int(A.nnz)
 
 
 def enumeration_size(n_free: int, k: int) -> int:
