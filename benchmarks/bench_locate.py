@@ -61,6 +61,41 @@ def orlib_edges(n: int, seed: int, k: int = 4) -> np.ndarray:
     return np.array(rows, dtype=np.float64)
 
 
+# Beasley's 40 OR-Library p-median instances: (n, p); m = n²/50 edge lines (2n … 18n)
+BEASLEY_SHAPE: list[tuple[int, int]] = [
+    *[(100, p) for p in (5, 10, 10, 20, 33)],
+    *[(200, p) for p in (5, 10, 20, 40, 67)],
+    *[(300, p) for p in (5, 10, 30, 60, 100)],
+    *[(400, p) for p in (5, 10, 40, 80, 133)],
+    *[(500, p) for p in (5, 10, 50, 100, 167)],
+    *[(600, p) for p in (5, 10, 60, 120, 200)],
+    *[(700, p) for p in (5, 10, 70, 140)],
+    *[(800, p) for p in (5, 10, 80)],
+    *[(900, p) for p in (5, 10, 90)],
+]
+QUICK_BEASLEY = (0, 4, 5, 9, 13, 14)  # 0-based: shapes of pmed1, 5, 6, 10, 14, 15
+
+
+def beasley_edges(n: int, seed: int) -> np.ndarray:
+    """Edge lines in the shape of Beasley's instances: ``n²/50`` lines (2n … 18n), a random
+    spanning tree plus random node pairs, integer costs 1..100, and 1 % of the lines repeating
+    an earlier pair with a new cost (the last line wins, as Beasley's note says)."""
+    m = n * n // 50
+    rng = np.random.default_rng(seed)
+    ndup = max(1, m // 100)
+    order = rng.permutation(n)
+    rows = [(int(order[k]), int(order[rng.integers(0, k)])) for k in range(1, n)]
+    while len(rows) < m - ndup:
+        a, b = (int(v) for v in rng.integers(0, n, 2))
+        if a != b:
+            rows.append((a, b))
+    arr = np.array(rows)
+    arr = np.vstack([arr, arr[rng.choice(len(arr), ndup, replace=False)]])
+    arr = arr[rng.permutation(m)]
+    cost = rng.integers(1, 101, m)
+    return np.column_stack([arr + 1, cost]).astype(np.float64)
+
+
 def _spopt_worker(
     kind: str, cost: np.ndarray, w: np.ndarray, p: int, radius: float, time_limit: float, q: Any
 ) -> None:
@@ -118,11 +153,118 @@ def fmt_row(cells: list[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def beasley_table(picks: list[int], limit: float, no_spopt: bool, spopt_max_n: int) -> None:
+    """Exact and heuristic p-median against spopt + CBC on OR-Library-shape instances."""
+    print()
+    print(
+        fmt_row(
+            [
+                "shape of",
+                "n",
+                "distinct edges",
+                "p",
+                "exact s",
+                "exact cpu s",
+                "objective",
+                "bound",
+                "gap %",
+                "status",
+                "solved by",
+                "heur s",
+                "heur cpu s",
+                "heur vs opt %",
+                "spopt s",
+                "spopt obj",
+                "spopt status",
+                "speed-up",
+            ]
+        )
+    )
+    print(fmt_row(["---"] * 18))
+    sums = {"ours": 0.0, "spopt": 0.0}
+    worst: dict[str, float] = {"exact_s": 0.0, "heur_s": 0.0, "heur_pct": 0.0}
+    optimal = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in picks:
+            n, p = BEASLEY_SHAPE[k]
+            path = Path(tmp) / f"pmedshape{k + 1}.txt"
+            write_orlib_pmed(path, n, beasley_edges(n, seed=1000 + k), p)
+            oi = read_orlib_pmed(path)
+            w = np.ones(oi.n)
+            c0 = time.process_time()
+            ex = PMedian.from_cost_matrix(oi.cost, w, p=oi.p).solve("exact", time_limit=60)
+            ex_cpu = time.process_time() - c0
+            c0 = time.process_time()
+            he = PMedian.from_cost_matrix(oi.cost, w, p=oi.p).solve("heuristic")
+            he_cpu = time.process_time() - c0
+            hv = 100 * (he.objective - ex.objective) / ex.objective
+            optimal += ex.status.value == "optimal"
+            worst["exact_s"] = max(worst["exact_s"], ex.seconds)
+            worst["heur_s"] = max(worst["heur_s"], he.seconds)
+            worst["heur_pct"] = max(worst["heur_pct"], hv)
+            if no_spopt or n > spopt_max_n:
+                sp = {"seconds": float("nan"), "objective": float("nan"), "status": "not run"}
+            else:
+                sp = run_spopt("pmedian", oi.cost, w, oi.p, 0.0, limit)
+                if sp["status"] in ("killed", "failed"):
+                    sp["seconds"] = max(sp["seconds"], limit)
+            if n <= 500 and np.isfinite(sp["seconds"]):
+                sums["ours"] += ex.seconds
+                sums["spopt"] += sp["seconds"]
+            speed = (
+                f"{sp['seconds'] / ex.seconds:.0f}×"
+                if sp["status"] == "Optimal"
+                else (f"> {sp['seconds'] / ex.seconds:.0f}×" if np.isfinite(sp["seconds"]) else "–")
+            )
+            print(
+                fmt_row(
+                    [
+                        f"pmed{k + 1}",
+                        n,
+                        oi.n_edges,
+                        p,
+                        f"{ex.seconds:.2f}",
+                        f"{ex_cpu:.2f}",
+                        f"{ex.objective:.0f}",
+                        f"{ex.bound:.1f}",
+                        f"{100 * ex.gap:.3f}",
+                        ex.status.value,
+                        ex.meta.get("exact_solved_by", "bound/enumeration"),
+                        f"{he.seconds:.3f}",
+                        f"{he_cpu:.3f}",
+                        f"{hv:.3f}",
+                        f"{sp['seconds']:.1f}",
+                        f"{sp['objective']:.0f}",
+                        sp["status"],
+                        speed,
+                    ]
+                ),
+                flush=True,
+            )
+    ratio = sums["spopt"] / sums["ours"] if sums["ours"] > 0 else float("nan")
+    print()
+    print(
+        f"proven optimal: {optimal}/{len(picks)}; slowest exact {worst['exact_s']:.2f} s; "
+        f"slowest heuristic {worst['heur_s']:.3f} s; worst heuristic {worst['heur_pct']:.3f} % "
+        f"above; n ≤ 500 sums: ours {sums['ours']:.1f} s, spopt {sums['spopt']:.1f} s "
+        f"(its limit counted where it stopped), ratio {ratio:.1f}×"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small grid (minutes)")
     ap.add_argument("--spopt-limit", type=float, default=None, help="spopt seconds per run")
     ap.add_argument("--no-spopt", action="store_true")
+    ap.add_argument(
+        "--only",
+        choices=("all", "beasley", "euclid"),
+        default="all",
+        help="beasley: only the OR-Library-shape table; euclid: only the earlier tables",
+    )
+    ap.add_argument(
+        "--spopt-max-n", type=int, default=900, help="OR-Library shape: spopt only up to this n"
+    )
     args = ap.parse_args(argv)
     limit = args.spopt_limit or (60.0 if args.quick else 300.0)
     if args.quick:
@@ -146,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
         f"# bench_locate {'--quick' if args.quick else ''}  spopt limit {limit:g} s; "
         f"python {sys.version.split()[0]}"
     )
+    if args.only in ("all", "beasley"):
+        picks = list(QUICK_BEASLEY) if args.quick else list(range(len(BEASLEY_SHAPE)))
+        beasley_table(picks, limit, args.no_spopt, args.spopt_max_n)
+    if args.only == "beasley":
+        return 0
     print(
         fmt_row(
             [

@@ -206,14 +206,21 @@ class PMedian:
         allowed = ~inst.forbidden
         fixed = inst.fixed
         p = self.p
+        # radius-first instances (large p) need only a good incumbent and a first fixing pass:
+        # the radius model proves the rest faster than long subgradient runs
+        radius_first = (
+            meth is Method.exact and _portfolio(exact_solver, U.shape[0], p, inst.m)[0] == "radius"
+        )
         nstarts = starts if starts is not None else (8 if meth is Method.heuristic else 10)
+        if radius_first and starts is None:
+            nstarts = 2
         h_deadline = None if tl is None else t0 + 0.3 * tl
         heur = meth is Method.heuristic
         best, ub = core.heuristic(
             U, wU, p, allowed, fixed, starts=1 if heur else nstarts, seed=seed, deadline=h_deadline
         )
         t_heur = time.perf_counter() - t0
-        max_iter = 300 if heur else 3000
+        max_iter = 300 if heur or radius_first else 3000
         l_deadline = None if tl is None else t0 + 0.5 * tl
         if heur and tl is None:
             # the heuristic's bound gets about twice the time of one local search
@@ -259,7 +266,9 @@ class PMedian:
             rounds = 1
             lam_last = lag.lam
             fix_deadline = None if tl is None else t0 + 0.6 * tl
-            while rounds < 4 and (fix_deadline is None or time.perf_counter() < fix_deadline):
+            while rounds < (1 if radius_first else 4) and (
+                fix_deadline is None or time.perf_counter() < fix_deadline
+            ):
                 n_before = int(allowed2.sum()) - int(forced.sum())
                 lag2 = core.lagrangian_bound(
                     U,
