@@ -236,7 +236,9 @@ def beasley_table(picks: list[int], limit: float, no_spopt: bool, spopt_max_n: i
                         f"{ex.bound:.1f}",
                         f"{100 * ex.gap:.3f}",
                         ex.status.value,
-                        ex.meta.get("exact_solved_by", "bound/enumeration"),
+                        ex.meta.get("exact_solved_by", "bound/enumeration")
+                        if ex.status.value == "optimal"
+                        else "–",
                         f"{he.seconds:.3f}",
                         f"{he_cpu:.3f}",
                         f"{hv:.3f}",
