@@ -26,7 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from soteplan.locate import MaxCover, PMedian, read_orlib_pmed, write_orlib_pmed
+from soteplan.locate import (
+    CapacitatedPMedian,
+    MaxCover,
+    PMedian,
+    read_orlib_pmed,
+    write_orlib_pmed,
+)
+from soteplan.locate._highs import solve_mip
 
 
 def euclid_instance(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +66,41 @@ def orlib_edges(n: int, seed: int, k: int = 4) -> np.ndarray:
     dup = rng.choice(len(rows), size=max(1, len(rows) // 50), replace=False)
     rows += [(rows[i][0], rows[i][1], int(rng.integers(1, 101))) for i in dup]
     return np.array(rows, dtype=np.float64)
+
+
+# Beasley's 40 OR-Library p-median instances: (n, p); m = n²/50 edge lines (2n … 18n)
+BEASLEY_SHAPE: list[tuple[int, int]] = [
+    *[(100, p) for p in (5, 10, 10, 20, 33)],
+    *[(200, p) for p in (5, 10, 20, 40, 67)],
+    *[(300, p) for p in (5, 10, 30, 60, 100)],
+    *[(400, p) for p in (5, 10, 40, 80, 133)],
+    *[(500, p) for p in (5, 10, 50, 100, 167)],
+    *[(600, p) for p in (5, 10, 60, 120, 200)],
+    *[(700, p) for p in (5, 10, 70, 140)],
+    *[(800, p) for p in (5, 10, 80)],
+    *[(900, p) for p in (5, 10, 90)],
+]
+QUICK_BEASLEY = (0, 4, 5, 9, 13, 14)  # 0-based: shapes of pmed1, 5, 6, 10, 14, 15
+
+
+def beasley_edges(n: int, seed: int) -> np.ndarray:
+    """Edge lines in the shape of Beasley's instances: ``n²/50`` lines (2n … 18n), a random
+    spanning tree plus random node pairs, integer costs 1..100, and 1 % of the lines repeating
+    an earlier pair with a new cost (the last line wins, as Beasley's note says)."""
+    m = n * n // 50
+    rng = np.random.default_rng(seed)
+    ndup = max(1, m // 100)
+    order = rng.permutation(n)
+    rows = [(int(order[k]), int(order[rng.integers(0, k)])) for k in range(1, n)]
+    while len(rows) < m - ndup:
+        a, b = (int(v) for v in rng.integers(0, n, 2))
+        if a != b:
+            rows.append((a, b))
+    arr = np.array(rows)
+    arr = np.vstack([arr, arr[rng.choice(len(arr), ndup, replace=False)]])
+    arr = arr[rng.permutation(m)]
+    cost = rng.integers(1, 101, m)
+    return np.column_stack([arr + 1, cost]).astype(np.float64)
 
 
 def _spopt_worker(
@@ -118,11 +160,236 @@ def fmt_row(cells: list[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def beasley_table(picks: list[int], limit: float, no_spopt: bool, spopt_max_n: int) -> None:
+    """Exact and heuristic p-median against spopt + CBC on OR-Library-shape instances."""
+    print()
+    print(
+        fmt_row(
+            [
+                "shape of",
+                "n",
+                "distinct edges",
+                "p",
+                "exact s",
+                "exact cpu s",
+                "objective",
+                "bound",
+                "gap %",
+                "status",
+                "solved by",
+                "heur s",
+                "heur cpu s",
+                "heur vs opt %",
+                "spopt s",
+                "spopt obj",
+                "spopt status",
+                "speed-up",
+            ]
+        )
+    )
+    print(fmt_row(["---"] * 18))
+    sums = {"ours": 0.0, "spopt": 0.0}
+    worst: dict[str, float] = {"exact_s": 0.0, "heur_s": 0.0, "heur_pct": 0.0}
+    optimal = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in picks:
+            n, p = BEASLEY_SHAPE[k]
+            path = Path(tmp) / f"pmedshape{k + 1}.txt"
+            write_orlib_pmed(path, n, beasley_edges(n, seed=1000 + k), p)
+            oi = read_orlib_pmed(path)
+            w = np.ones(oi.n)
+            c0 = time.process_time()
+            ex = PMedian.from_cost_matrix(oi.cost, w, p=oi.p).solve("exact", time_limit=60)
+            ex_cpu = time.process_time() - c0
+            c0 = time.process_time()
+            he = PMedian.from_cost_matrix(oi.cost, w, p=oi.p).solve("heuristic")
+            he_cpu = time.process_time() - c0
+            hv = 100 * (he.objective - ex.objective) / ex.objective
+            optimal += ex.status.value == "optimal"
+            worst["exact_s"] = max(worst["exact_s"], ex.seconds)
+            worst["heur_s"] = max(worst["heur_s"], he.seconds)
+            worst["heur_pct"] = max(worst["heur_pct"], hv)
+            if no_spopt or n > spopt_max_n:
+                sp = {"seconds": float("nan"), "objective": float("nan"), "status": "not run"}
+            else:
+                sp = run_spopt("pmedian", oi.cost, w, oi.p, 0.0, limit)
+                if sp["status"] in ("killed", "failed"):
+                    sp["seconds"] = max(sp["seconds"], limit)
+            if n <= 500 and np.isfinite(sp["seconds"]):
+                sums["ours"] += ex.seconds
+                sums["spopt"] += sp["seconds"]
+            speed = (
+                f"{sp['seconds'] / ex.seconds:.0f}×"
+                if sp["status"] == "Optimal"
+                else (f"> {sp['seconds'] / ex.seconds:.0f}×" if np.isfinite(sp["seconds"]) else "–")
+            )
+            print(
+                fmt_row(
+                    [
+                        f"pmed{k + 1}",
+                        n,
+                        oi.n_edges,
+                        p,
+                        f"{ex.seconds:.2f}",
+                        f"{ex_cpu:.2f}",
+                        f"{ex.objective:.0f}",
+                        f"{ex.bound:.1f}",
+                        f"{100 * ex.gap:.3f}",
+                        ex.status.value,
+                        ex.meta.get("exact_solved_by", "bound/enumeration")
+                        if ex.status.value == "optimal"
+                        else "–",
+                        f"{he.seconds:.3f}",
+                        f"{he_cpu:.3f}",
+                        f"{hv:.3f}",
+                        f"{sp['seconds']:.1f}",
+                        f"{sp['objective']:.0f}",
+                        sp["status"],
+                        speed,
+                    ]
+                ),
+                flush=True,
+            )
+    ratio = sums["spopt"] / sums["ours"] if sums["ours"] > 0 else float("nan")
+    print()
+    print(
+        f"proven optimal: {optimal}/{len(picks)}; slowest exact {worst['exact_s']:.2f} s; "
+        f"slowest heuristic {worst['heur_s']:.3f} s; worst heuristic {worst['heur_pct']:.3f} % "
+        f"above; n ≤ 500 sums: ours {sums['ours']:.1f} s, spopt {sums['spopt']:.1f} s "
+        f"(its limit counted where it stopped), ratio {ratio:.1f}×"
+    )
+
+
+def capacitated_instance(
+    n: int, p: int, load: float, seed: int, clustered: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Osman–Christofides shape (uniform points, integer demands 1..20, equal capacities
+    ``ceil(total / (p · load))``) or, with ``clustered``, a Lorena–Senne-like shape (points
+    in a few town clusters, demands 1..100).  Every point is a candidate site."""
+    rng = np.random.default_rng(seed)
+    if clustered:
+        centres = rng.uniform(0, 100, (max(3, n // 40), 2))
+        pick = rng.integers(0, len(centres), n)
+        xy = centres[pick] + rng.normal(0, 6, (n, 2))
+        w = rng.integers(1, 101, n).astype(float)
+    else:
+        xy = rng.uniform(0, 100, (n, 2))
+        w = rng.integers(1, 21, n).astype(float)
+    cost = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    cap = np.full(n, float(np.ceil(w.sum() / (p * load))))
+    return cost, w, cap
+
+
+def plain_capacitated_mip(
+    cost: np.ndarray, w: np.ndarray, cap: np.ndarray, p: int, time_limit: float
+) -> tuple[float, float, str, float]:
+    """The textbook single-source capacitated p-median MIP (assignment, capacity with the
+    site variable, cardinality; no linking rows, no start) in HiGHS: (obj, bound, status, s)."""
+    import scipy.sparse as sp
+
+    n, m = cost.shape
+    nx = n * m
+    ii, jj = np.divmod(np.arange(nx), m)
+    assign = sp.csr_matrix((np.ones(nx), (ii, np.arange(nx))), shape=(n, nx + m))
+    capr = sp.csr_matrix(
+        (
+            np.concatenate([w[ii], -cap]),
+            (np.concatenate([jj, np.arange(m)]), np.r_[np.arange(nx), nx + np.arange(m)]),
+        ),
+        shape=(m, nx + m),
+    )
+    card = sp.csr_matrix((np.ones(m), (np.zeros(m, int), nx + np.arange(m))), shape=(1, nx + m))
+    A = sp.vstack([assign, capr, card]).tocsc()
+    lo = np.concatenate([np.ones(n), np.full(m, -np.inf), [p]])
+    hi = np.concatenate([np.ones(n), np.zeros(m), [p]])
+    c = np.concatenate([(w[:, None] * cost).ravel(), np.zeros(m)])
+    out = solve_mip(
+        c,
+        A,
+        lo,
+        hi,
+        np.zeros(nx + m),
+        np.ones(nx + m),
+        np.ones(nx + m, bool),
+        time_limit=time_limit,
+    )
+    return out.objective, out.bound, out.status, out.seconds
+
+
+def capacitated_table(quick: bool) -> None:
+    """Single-source capacitated p-median: ours against the plain MIP of the same problem."""
+    shapes: list[tuple[str, int, int, float, bool]] = [
+        ("O–C", 50, 5, 0.9, False),
+        ("O–C", 50, 5, 0.8, False),
+        ("O–C", 100, 10, 0.9, False),
+        ("O–C", 100, 10, 0.8, False),
+    ]
+    if not quick:
+        shapes += [
+            ("L–S", n, p, 0.9, True) for n, p in ((100, 10), (200, 15), (300, 25), (400, 40))
+        ]
+    print()
+    print(
+        fmt_row(
+            [
+                "capacitated",
+                "n",
+                "p",
+                "load",
+                "ours s",
+                "ours obj",
+                "ours gap %",
+                "ours status",
+                "plain MIP s",
+                "plain obj",
+                "plain gap %",
+                "plain status",
+            ]
+        )
+    )
+    print(fmt_row(["---"] * 12))
+    for k, (shape, n, p, load, clustered) in enumerate(shapes):
+        cost, w, cap = capacitated_instance(n, p, load, seed=500 + k, clustered=clustered)
+        r = CapacitatedPMedian.from_cost_matrix(
+            cost, w, p=p, capacity=cap, single_source=True
+        ).solve("exact", time_limit=60)
+        po, pb, ps, psec = plain_capacitated_mip(cost, w, cap, p, 60.0)
+        pgap = 100 * abs(po - pb) / max(abs(po), 1e-12) if np.isfinite(po) else float("nan")
+        print(
+            fmt_row(
+                [
+                    shape,
+                    n,
+                    p,
+                    load,
+                    f"{r.seconds:.2f}",
+                    f"{r.objective:.1f}",
+                    f"{100 * r.gap:.3f}",
+                    r.status.value,
+                    f"{psec:.2f}",
+                    f"{po:.1f}",
+                    f"{pgap:.3f}",
+                    ps,
+                ]
+            ),
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small grid (minutes)")
     ap.add_argument("--spopt-limit", type=float, default=None, help="spopt seconds per run")
     ap.add_argument("--no-spopt", action="store_true")
+    ap.add_argument(
+        "--only",
+        choices=("all", "beasley", "euclid", "capacitated"),
+        default="all",
+        help="beasley: only the OR-Library-shape table; euclid: only the earlier tables",
+    )
+    ap.add_argument(
+        "--spopt-max-n", type=int, default=900, help="OR-Library shape: spopt only up to this n"
+    )
     args = ap.parse_args(argv)
     limit = args.spopt_limit or (60.0 if args.quick else 300.0)
     if args.quick:
@@ -146,6 +413,15 @@ def main(argv: list[str] | None = None) -> int:
         f"# bench_locate {'--quick' if args.quick else ''}  spopt limit {limit:g} s; "
         f"python {sys.version.split()[0]}"
     )
+    if args.only in ("all", "capacitated"):
+        capacitated_table(args.quick)
+    if args.only == "capacitated":
+        return 0
+    if args.only in ("all", "beasley"):
+        picks = list(QUICK_BEASLEY) if args.quick else list(range(len(BEASLEY_SHAPE)))
+        beasley_table(picks, limit, args.no_spopt, args.spopt_max_n)
+    if args.only == "beasley":
+        return 0
     print(
         fmt_row(
             [

@@ -145,6 +145,27 @@ def solve_mip(
     if x is not None and len(x) != ncol:
         x = None
     objective = float(info.objective_function_value) if x is not None else float("nan")
+    if x is not None and start is not None and is_mip:
+        # HiGHS can hand back the user's start instead of the solution it reports (seen when
+        # presolve solves the model): check the returned point and solve again without it
+        x_obj = float(np.asarray(cost, dtype=np.float64) @ x) + float(offset)
+        if abs(x_obj - objective) > 1e-7 * max(abs(objective), 1.0):
+            spent = time.perf_counter() - t0
+            return solve_mip(
+                cost,
+                A,
+                row_lower,
+                row_upper,
+                col_lower,
+                col_upper,
+                integer,
+                maximize=maximize,
+                time_limit=None if time_limit is None else max(time_limit - spent, 0.01),
+                mip_rel_gap=mip_rel_gap,
+                offset=offset,
+                relax=relax,
+                threads=threads,
+            )
     if is_mip:
         bound = float(info.mip_dual_bound)
     else:

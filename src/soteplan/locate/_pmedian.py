@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 
 from soteplan.errors import ParameterError
 from soteplan.locate import _pmedian_core as core
+from soteplan.locate import _radius as radius
 from soteplan.locate._base import (
     FloatArray,
     Instance,
@@ -34,6 +35,29 @@ from soteplan.locate._base import (
 __all__ = ["PMedian"]
 
 OPT_GAP = 1e-6
+EXACT_SOLVERS = ("auto", "bb", "radius")
+HEURISTIC_STOP_GAP = 1e-3  # heuristic: no further starts once the bound proves ≤ 0.1 %
+FIRST_SHARE = 0.5  # share of the remaining time the first method of a portfolio gets
+
+
+def _portfolio(choice: str, n: int, p: int, n_free: int) -> tuple[str, ...]:
+    """Order in which the exact stages run on the residual problem.
+
+    ``"auto"``: the radius formulation first when ``p`` is large relative to the demand
+    (short radii: small models), Lagrangian branch and bound first when ``p`` is small (its
+    bound is tight and fixing strong there); the other method then gets the rest of the
+    time.  Thresholds from ``benchmarks/bench_locate.py`` (see ``docs/benchmarks.md``).
+    """
+    if choice == "bb":
+        return ("bb",)
+    if choice == "radius":
+        return ("radius",)
+    if n >= RADIUS_FIRST_RATIO * p:
+        return ("bb", "radius")
+    return ("radius", "bb")
+
+
+RADIUS_FIRST_RATIO = 15.0
 
 
 def _prepared(inst: Instance) -> tuple[FloatArray, FloatArray, Any, np.ndarray, float]:
@@ -138,7 +162,7 @@ class PMedian:
         *,
         starts: int | None = None,
         seed: int = 0,
-        exact_solver: str = "bb",
+        exact_solver: str = "auto",
     ) -> LocateResult:
         """Solve the model.
 
@@ -147,51 +171,88 @@ class PMedian:
         method
             ``"exact"``: heuristic incumbent, Lagrangian bound and reduced-cost fixing
             (repeated on the reduced problem), then enumeration of a small residual problem
-            or Lagrangian branch and bound (or the radius MIP in HiGHS, ``exact_solver``);
+            or the ``exact_solver`` portfolio (radius formulation, Lagrangian branch and bound);
             proves optimality unless the time limit stops it.  ``"heuristic"``: greedy +
-            fast vertex substitution, with a Lagrangian lower bound.
+            fast interchange (multi-start), with a Lagrangian lower bound.
         time_limit
             Wall-clock seconds for the whole solve (``None`` = no limit).
         starts
-            Local-search starts (greedy + random restarts); default 4 (heuristic) or 10 (exact).
+            Local-search starts: greedy, then alternately randomised greedy and perturbations
+            of the best solution, each followed by fast interchange; default 8 (heuristic;
+            only the first when the Lagrangian bound already proves a gap ≤ 0.1 %) or 10
+            (exact).
         seed
             Seed of the random restarts.
         exact_solver
-            Last stage of ``"exact"`` when the Lagrangian bound leaves a gap: ``"bb"``
-            (default) Lagrangian branch and bound on the sites, or ``"radius"`` the radius
-            MIP in HiGHS (kept for comparison; slower on the benchmarks, see
-            ``docs/benchmarks.md``).
+            Last stage of ``"exact"`` when Lagrangian fixing and enumeration leave a gap:
+            ``"auto"`` (default) a portfolio run one after the other inside the time limit,
+            the method suited to the instance first (the radius formulation when ``p`` is
+            large relative to the demand, Lagrangian branch and bound otherwise) with half
+            of the remaining time, then the other with the rest, keeping the best solution
+            and the best proven bound of both; ``"bb"`` Lagrangian branch and bound only;
+            ``"radius"`` the radius formulation in HiGHS only, with truncated radii grown
+            where the solution needs them (Elloumi 2010; García, Labbé & Marín 2011).
         """
         meth = check_method(method)
         tl = check_time_limit(time_limit)
-        if exact_solver not in ("bb", "radius"):
-            raise ParameterError(f"exact_solver must be 'bb' or 'radius', got {exact_solver!r}")
+        if exact_solver not in EXACT_SOLVERS:
+            raise ParameterError(
+                f"exact_solver must be one of {', '.join(EXACT_SOLVERS)}, got {exact_solver!r}"
+            )
         t0 = time.perf_counter()
         deadline = None if tl is None else t0 + tl
         inst = self.instance
-        U, wU, _, reach, _big = _prepared(inst)
+        U, wU, _, _reach, _big = _prepared(inst)
         allowed = ~inst.forbidden
         fixed = inst.fixed
         p = self.p
-        nstarts = starts if starts is not None else (4 if meth is Method.heuristic else 10)
+        # radius-first instances (large p) need only a good incumbent and a first fixing pass:
+        # the radius model proves the rest faster than long subgradient runs
+        radius_first = (
+            meth is Method.exact and _portfolio(exact_solver, U.shape[0], p, inst.m)[0] == "radius"
+        )
+        nstarts = starts if starts is not None else (8 if meth is Method.heuristic else 10)
+        if radius_first and starts is None:
+            nstarts = 2
         h_deadline = None if tl is None else t0 + 0.3 * tl
+        heur = meth is Method.heuristic
         best, ub = core.heuristic(
-            U, wU, p, allowed, fixed, starts=nstarts, seed=seed, deadline=h_deadline
+            U, wU, p, allowed, fixed, starts=1 if heur else nstarts, seed=seed, deadline=h_deadline
         )
         t_heur = time.perf_counter() - t0
-        max_iter = 300 if meth is Method.heuristic else 3000
+        max_iter = 300 if heur or radius_first else 3000
         l_deadline = None if tl is None else t0 + 0.5 * tl
+        if heur and tl is None:
+            # the heuristic's bound gets about twice the time of one local search
+            l_deadline = time.perf_counter() + max(2.0 * t_heur, 0.02)
         lag = core.lagrangian_bound(
             U, wU, p, allowed, fixed, ub, max_iter=max_iter, deadline=l_deadline
         )
         if lag.best_open is not None and lag.best_obj < ub:
             best, ub = lag.best_open, lag.best_obj
         bound = lag.bound
+        starts_run = 1 if heur else nstarts
+        if heur and nstarts > 1 and relative_gap(ub, bound) > HEURISTIC_STOP_GAP:
+            # more starts only while the bound does not already prove the incumbent close
+            best, ub = core.heuristic(
+                U,
+                wU,
+                p,
+                allowed,
+                fixed,
+                starts=nstarts,
+                seed=seed,
+                deadline=h_deadline,
+                initial=best,
+            )
+            starts_run = nstarts
+        t_heur = time.perf_counter() - t0
         meta: dict[str, Any] = {
             "objective_unit": "weight × cost unit (e.g. person-minutes)",
             "demand_rows": inst.n,
             "aggregated_rows": int(U.shape[0]),
             "heuristic_seconds": round(t_heur, 4),
+            "heuristic_starts": starts_run,
             "heuristic_objective": ub,
             "lagrangian_bound": bound,
             "lagrangian_iterations": lag.iterations,
@@ -205,7 +266,9 @@ class PMedian:
             rounds = 1
             lam_last = lag.lam
             fix_deadline = None if tl is None else t0 + 0.6 * tl
-            while rounds < 4 and (fix_deadline is None or time.perf_counter() < fix_deadline):
+            while rounds < (1 if radius_first else 4) and (
+                fix_deadline is None or time.perf_counter() < fix_deadline
+            ):
                 n_before = int(allowed2.sum()) - int(forced.sum())
                 lag2 = core.lagrangian_bound(
                     U,
@@ -232,7 +295,6 @@ class PMedian:
             meta["fixing_rounds"] = rounds
             meta["fixed_closed_by_lagrange"] = int(closed.sum() - (~allowed).sum())
             meta["fixed_open_by_lagrange"] = int(forced.sum() - fixed.sum())
-            start = best if (not (best & ~allowed2).any() and (best | ~forced).all()) else None
             if relative_gap(ub, bound) <= OPT_GAP:
                 status = Status.optimal
         if meth is Method.exact and status is not Status.optimal:
@@ -250,49 +312,52 @@ class PMedian:
                     best, ub = y, obj
                 bound = ub
                 status = Status.optimal
-        if meth is Method.exact and status is not Status.optimal and exact_solver == "bb":
-            t_bb = time.perf_counter()
-            best, ub, lower, nodes, done = core.lagrangian_branch_and_bound(
-                U, wU, p, allowed2, forced, best, ub, deadline=deadline, lam0=lam_last
-            )
-            bound = max(bound, min(ub, lower))
-            meta.update(
-                exact_stage="Lagrangian branch and bound (depth first, reduced-cost fixing "
-                "at every node, enumeration of small residual problems)",
-                bb_nodes=nodes,
-                bb_seconds=round(time.perf_counter() - t_bb, 3),
-            )
-            status = (
-                Status.optimal
-                if done or relative_gap(ub, bound) <= OPT_GAP
-                else (Status.time_limit)
-            )
-        if meth is Method.exact and status is not Status.optimal and exact_solver == "radius":
-            remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.5)
-            out, _cols, nrows, nnz = core.radius_mip(
-                U, wU, p, allowed2, forced, time_limit=remaining, start=start, reachable=reach
-            )
-            meta.update(
-                formulation="radius (Elloumi 2010 / García-Labbé-Marín 2011), chained",
-                mip_rows=nrows,
-                mip_nonzeros=nnz,
-                mip_status=out.status,
-                mip_seconds=round(out.seconds, 3),
-            )
-            if out.x is not None:
-                y = np.zeros(inst.m, dtype=bool)
-                y[_cols[out.x[: len(_cols)] > 0.5]] = True
-                obj = core.objective_of(U, wU, y)
-                if obj < ub:
-                    best, ub = y, obj
-            mip_bound = out.bound if np.isfinite(out.bound) else -np.inf
-            bound = max(bound, min(ub, mip_bound))
-            if out.status == "optimal" or relative_gap(ub, bound) <= OPT_GAP:
-                status = Status.optimal
-            elif out.status == "time_limit":
+        if meth is Method.exact and status is not Status.optimal:
+            order = _portfolio(exact_solver, U.shape[0], p, int((allowed2 & ~forced).sum()))
+            meta["exact_portfolio"] = list(order)
+            for k, stage in enumerate(order):
+                now = time.perf_counter()
+                if deadline is not None and now >= deadline:
+                    break
+                # the first method gets the whole budget when it is the only one, else a share;
+                # the last one gets whatever is left
+                stage_deadline = deadline
+                if deadline is not None and k < len(order) - 1:
+                    stage_deadline = now + FIRST_SHARE * (deadline - now)
+                if stage == "radius":
+                    rad = radius.solve_radius(
+                        U, wU, p, allowed2, forced, best, ub, deadline=stage_deadline
+                    )
+                    if rad.upper < ub:
+                        best, ub = rad.best, rad.upper
+                    bound = max(bound, min(ub, rad.lower))
+                    meta.update(
+                        formulation="radius (Elloumi 2010; García, Labbé & Marín 2011), "
+                        "chained, truncated radii grown where the solution needs them",
+                        radius_rounds=rad.rounds,
+                        mip_rows=rad.rows,
+                        mip_nonzeros=rad.nonzeros,
+                        mip_seconds=round(rad.mip_seconds, 3),
+                    )
+                    done = rad.finished
+                else:
+                    t_bb = time.perf_counter()
+                    best, ub, lower, nodes, done = core.lagrangian_branch_and_bound(
+                        U, wU, p, allowed2, forced, best, ub, deadline=stage_deadline, lam0=lam_last
+                    )
+                    bound = max(bound, min(ub, lower))
+                    meta.update(
+                        exact_stage="Lagrangian branch and bound (depth first, reduced-cost "
+                        "fixing at every node, enumeration of small residual problems)",
+                        bb_nodes=nodes,
+                        bb_seconds=round(time.perf_counter() - t_bb, 3),
+                    )
+                if done or relative_gap(ub, bound) <= OPT_GAP:
+                    status = Status.optimal
+                    meta["exact_solved_by"] = stage
+                    break
+            if status is not Status.optimal:
                 status = Status.time_limit
-            else:
-                status = Status.feasible
         assignment, _ = nearest_assignment(inst.cost, best)
         obj = float(
             inst.weights

@@ -1,6 +1,7 @@
 # ruff: noqa: N803, N806  (matrix names C, A, W follow the formulas)
 """Numerical core of the p-median: greedy, fast vertex substitution, Lagrangian bound,
-and the radius (cover) MIP formulation solved with HiGHS.
+reduced-cost fixing, enumeration and Lagrangian branch and bound (the radius formulation
+is in :mod:`soteplan.locate._radius`).
 
 All functions take a dense cost matrix ``C`` (demand × candidate, finite: unreachable
 pairs are replaced by a large penalty beforehand), weights ``w`` ≥ 0, a boolean
@@ -24,10 +25,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-
-from soteplan.locate._highs import MipOutcome, solve_mip
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -38,23 +36,51 @@ def objective_of(C: FloatArray, w: FloatArray, open_mask: BoolArray) -> float:
     return float(w @ C[:, open_mask].min(axis=1))
 
 
-def greedy(C: FloatArray, w: FloatArray, p: int, allowed: BoolArray, fixed: BoolArray) -> BoolArray:
-    """Greedy addition: open the fixed sites, then repeatedly the site saving most cost."""
-    n, m = C.shape
+def greedy(
+    C: FloatArray,
+    w: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    *,
+    rng: np.random.Generator | None = None,
+    rcl: int = 3,
+) -> BoolArray:
+    """Greedy addition: open the fixed sites, then repeatedly the site saving most cost.
+
+    The saving of every candidate is kept up to date incrementally: opening ``j`` changes
+    only the demands it brings closer, so a step costs ``O(|affected| · m)``, not
+    ``O(n · m)``.  With ``rng`` each step picks uniformly among the ``rcl`` best candidates
+    (randomised greedy, a multi-start construction).
+    """
     open_mask = fixed.copy()
-    d1 = C[:, open_mask].min(axis=1) if open_mask.any() else np.full(n, np.inf)
-    while open_mask.sum() < p:
-        # first site: plain weighted column sums; then the saving over the current sites,
-        # summed over the (sparse) pairs closer than the current nearest site
-        if np.isinf(d1).any():
-            gains = -(w @ C)
-        else:
-            ii, jj = np.nonzero(d1[:, None] > C)
-            gains = np.bincount(jj, weights=w[ii] * (d1[ii] - C[ii, jj]), minlength=m).astype(float)
-        gains[~allowed | open_mask] = -np.inf
-        j = int(np.argmax(gains))
+
+    def pick(score: FloatArray) -> int:
+        sc = np.where(allowed & ~open_mask, score, -np.inf)
+        if rng is None or rcl <= 1:
+            return int(np.argmax(sc))
+        k = min(rcl, int(np.isfinite(sc).sum()))
+        top = np.argpartition(-sc, k - 1)[:k]
+        return int(rng.choice(top))
+
+    if open_mask.any():
+        d1 = C[:, open_mask].min(axis=1)
+    else:
+        j = pick(-(w @ C))
         open_mask[j] = True
-        d1 = np.minimum(d1, C[:, j])
+        d1 = C[:, j].copy()
+    gain = w @ np.maximum(d1[:, None] - C, 0.0)
+    while open_mask.sum() < p:
+        j = pick(gain)
+        open_mask[j] = True
+        aff = np.flatnonzero(C[:, j] < d1)
+        if aff.size:
+            Ca = C[aff]
+            newd = Ca[:, j]
+            gain -= w[aff] @ (
+                np.maximum(d1[aff, None] - Ca, 0.0) - np.maximum(newd[:, None] - Ca, 0.0)
+            )
+            d1[aff] = newd
     return open_mask
 
 
@@ -86,43 +112,76 @@ def interchange(
     max_iter: int = 100_000,
 ) -> tuple[BoolArray, int]:
     """Best-improvement vertex substitution (Teitz-Bart) with Whitaker's gain/loss and
-    Resende-Werneck's ``extra`` matrix, evaluated for all (in, out) pairs at once.
+    Resende-Werneck's ``extra`` matrix, kept up to date incrementally.
 
-    Only pairs with ``c_iu < d2_i`` (closer than the second-nearest open site) contribute
-    to ``gain`` and ``extra``, so each iteration works on a sparse pair list: one dense
-    comparison plus ``O(nnz)`` bincounts.  Returns the locally optimal mask and the number
-    of swaps made.
+    ``profit(f, u) = gain[u] − loss[f] + extra[f, u]`` for every open ``f`` and closed ``u``.
+    Each demand contributes only through the sites closer than its second-nearest open one;
+    after a swap only the demands whose two nearest open sites change (those served by the
+    removed site or brought closer by the new one) have their contributions taken out and
+    put back, so a swap costs ``O(|affected| · m + p · m)`` (Resende & Werneck 2007).
+    Returns the locally optimal mask and the number of swaps made.
     """
     open_mask = open_mask.copy()
-    m = C.shape[1]
-    swaps = 0
+    n, m = C.shape
+    if int(open_mask.sum()) < 1 or not (allowed & ~open_mask).any():
+        return open_mask, 0
     big = float(np.max(C)) * 4.0 + 1.0
+    gain = np.zeros(m)
+    loss = np.zeros(m)
+    extra = np.zeros((m, m))
+    d1 = np.zeros(n)
+    d2 = np.zeros(n)
+    k1 = np.zeros(n, dtype=np.int64)
+
+    def nearest(rows: NDArray[np.int64]) -> None:
+        oi = np.flatnonzero(open_mask)
+        a, ka, b = _nearest_two(C[rows], oi)
+        d1[rows] = a
+        k1[rows] = oi[ka]
+        d2[rows] = np.where(np.isinf(b), big, b)
+
+    def contribute(rows: NDArray[np.int64], sign: float) -> None:
+        if rows.size == 0:
+            return
+        ii, uu = np.nonzero(C[rows] < d2[rows, None])
+        i = rows[ii]
+        c = C[i, uu]
+        wi = w[i]
+        gain[:] += sign * np.bincount(uu, weights=wi * np.maximum(d1[i] - c, 0.0), minlength=m)
+        loss[:] += sign * np.bincount(
+            k1[rows], weights=w[rows] * (d2[rows] - d1[rows]), minlength=m
+        )
+        np.add.at(extra, (k1[i], uu), sign * wi * (d2[i] - np.maximum(c, d1[i])))
+
+    everyone = np.arange(n)
+    nearest(everyone)
+    contribute(everyone, 1.0)
+    cur = float(w @ d1)
+    swaps = 0
     while swaps < max_iter:
-        open_idx = np.flatnonzero(open_mask)
-        p = len(open_idx)
-        cand = allowed & ~open_mask
-        if not cand.any():
+        outs = np.flatnonzero(open_mask & ~fixed)
+        cand = np.flatnonzero(allowed & ~open_mask)
+        if outs.size == 0 or cand.size == 0:
             break
-        d1, k1, d2 = _nearest_two(C, open_idx)
-        d2 = np.where(np.isinf(d2), big, d2)
-        ii, uu = np.nonzero(d2[:, None] > C)
-        cval = C[ii, uu]
-        wi = w[ii]
-        gain = np.bincount(uu, weights=wi * np.maximum(d1[ii] - cval, 0.0), minlength=m)
-        loss = np.bincount(k1, weights=w * (d2 - d1), minlength=p)
-        e = wi * (d2[ii] - np.maximum(cval, d1[ii]))
-        extra = np.bincount(k1[ii] * m + uu, weights=e, minlength=p * m).reshape(p, m)
-        profit = gain[None, :] - loss[:, None] + extra
-        profit[:, ~cand] = -np.inf
-        profit[fixed[open_idx], :] = -np.inf
-        f, u = np.unravel_index(int(np.argmax(profit)), profit.shape)
-        best = profit[f, u]
-        cur = float(w @ d1)
-        if not (best > 1e-9 * max(cur, 1.0)):
+        profit = extra[np.ix_(outs, cand)] + gain[cand][None, :] - loss[outs][:, None]
+        f_pos, u_pos = np.unravel_index(int(np.argmax(profit)), profit.shape)
+        if not (profit[f_pos, u_pos] > 1e-9 * max(cur, 1.0)):
             break
-        open_mask[open_idx[f]] = False
+        f, u = int(outs[f_pos]), int(cand[u_pos])
+        aff = np.flatnonzero((k1 == f) | (d2 >= C[:, f]) | (C[:, u] < d2))
+        contribute(aff, -1.0)
+        open_mask[f] = False
         open_mask[u] = True
+        nearest(aff)
+        contribute(aff, 1.0)
+        new = float(w @ d1)
         swaps += 1
+        if not (new < cur):
+            # rounding drift in the incremental arrays: undo and stop
+            open_mask[u] = False
+            open_mask[f] = True
+            break
+        cur = new
         if deadline is not None and time.perf_counter() > deadline:
             break
     return open_mask, swaps
@@ -138,21 +197,38 @@ def heuristic(
     starts: int = 1,
     seed: int = 0,
     deadline: float | None = None,
+    initial: BoolArray | None = None,
 ) -> tuple[BoolArray, float]:
-    """Greedy + interchange, then ``starts - 1`` random restarts (each followed by
-    interchange); returns the best open mask and its objective."""
-    best = interchange(C, w, greedy(C, w, p, allowed, fixed), allowed, fixed, deadline=deadline)[0]
-    best_obj = objective_of(C, w, best)
+    """Multi-start local search: greedy + fast interchange, then ``starts - 1`` further
+    starts, alternately a randomised greedy construction and a perturbation of the best
+    solution (a few of its free sites swapped for random closed ones), each followed by fast
+    interchange; returns the best open mask and its objective.  ``initial``: a local optimum
+    already found, used instead of the first (greedy) start."""
     rng = np.random.default_rng(seed)
-    free = np.flatnonzero(allowed & ~fixed)
-    for _ in range(max(starts - 1, 0)):
+    if initial is not None:
+        best = initial.copy()
+    else:
+        best = interchange(
+            C, w, greedy(C, w, p, allowed, fixed), allowed, fixed, deadline=deadline
+        )[0]
+    best_obj = objective_of(C, w, best)
+    for k in range(1, max(starts, 1)):
         if deadline is not None and time.perf_counter() > deadline:
             break
-        s = fixed.copy()
-        s[rng.choice(free, size=p - int(fixed.sum()), replace=False)] = True
-        s = interchange(C, w, s, allowed, fixed, deadline=deadline)[0]
+        if k % 2 == 0:
+            s0 = greedy(C, w, p, allowed, fixed, rng=rng)
+        else:
+            s0 = best.copy()
+            outs = np.flatnonzero(best & ~fixed)
+            ins = np.flatnonzero(allowed & ~best)
+            r = min(max(2, len(outs) // 8), len(outs), len(ins))
+            if r == 0:
+                break
+            s0[rng.choice(outs, r, replace=False)] = False
+            s0[rng.choice(ins, r, replace=False)] = True
+        s = interchange(C, w, s0, allowed, fixed, deadline=deadline)[0]
         obj = objective_of(C, w, s)
-        if obj < best_obj - 1e-12:
+        if obj < best_obj - 1e-12 * max(abs(best_obj), 1.0):
             best, best_obj = s, obj
     return best, best_obj
 
@@ -285,118 +361,6 @@ def fix_by_reduced_cost(
     inn = np.flatnonzero(chosen)
     forced[inn[base + rho_k1 - rho[inn] > upper + eps]] = True
     return closed, forced
-
-
-def radius_mip(
-    C: FloatArray,
-    w: FloatArray,
-    p: int,
-    allowed: BoolArray,
-    forced: BoolArray,
-    *,
-    time_limit: float | None,
-    start: BoolArray | None,
-    reachable: NDArray[np.bool_] | None = None,
-) -> tuple[MipOutcome, NDArray[np.int64], int, int]:
-    """Solve the p-median with the radius formulation of Elloumi (2010) / García, Labbé and
-    Marín (2011), chained so that each row holds only the sites at one distance level.
-
-    For demand ``i`` with distinct allowed costs ``D¹ < … < Dᴷ`` (capped at the nearest
-    forced-open site), ``zᵏ`` = 1 iff no open site lies within ``Dᵏ``::
-
-        min Σ_i w_i (D¹ + Σ_k (Dᵏ⁺¹ − Dᵏ) zᵏ)
-        z¹ + Σ_{c_ij = D¹} y_j ≥ 1
-        zᵏ − zᵏ⁻¹ + Σ_{c_ij = Dᵏ} y_j ≥ 0          (k = 2 … K, z^K ≡ 0)
-        Σ_j y_j = p,  y binary,  z ≥ 0
-
-    Returns (HiGHS outcome, column index of each y variable, rows, nonzeros).
-    """
-    cols = np.flatnonzero(allowed)
-    m2 = len(cols)
-    Csub = C[:, cols]
-    reach = np.isfinite(Csub) if reachable is None else reachable[:, cols]
-    forced_sub = forced[cols]
-    cap = Csub[:, forced_sub].min(axis=1) if forced_sub.any() else np.full(C.shape[0], np.inf)
-    # at most m2 - p allowed sites stay closed, so one of the (m2 - p + 1) nearest is open
-    kth = m2 - p
-    if 0 <= kth < m2:
-        Cr = np.where(reach, Csub, np.inf)
-        cap = np.minimum(cap, np.partition(Cr, kth, axis=1)[:, kth])
-    rows_i: list[NDArray[np.int64]] = []
-    rows_j: list[NDArray[np.int64]] = []
-    vals: list[FloatArray] = []
-    z_cost: list[float] = []
-    row_lo: list[float] = []
-    offset = 0.0
-    r = 0
-    nz = 0  # z counter
-    for i in range(C.shape[0]):
-        if w[i] <= 0:
-            continue
-        ok = reach[i] & (Csub[i] <= cap[i])
-        js = np.flatnonzero(ok)
-        ds = Csub[i, js]
-        levels, lev_of = np.unique(ds, return_inverse=True)
-        K = len(levels)
-        offset += w[i] * levels[0]
-        # y entries: row r + level
-        rows_i.append(r + lev_of.astype(np.int64))
-        rows_j.append(js.astype(np.int64))
-        vals.append(np.ones(len(js)))
-        if K > 1:
-            zc = w[i] * np.diff(levels)
-            zidx = m2 + nz + np.arange(K - 1)
-            # z^k appears +1 in row k (0-based k = 0..K-2) and -1 in row k+1
-            rows_i.append(r + np.arange(K - 1))
-            rows_j.append(zidx)
-            vals.append(np.ones(K - 1))
-            rows_i.append(r + 1 + np.arange(K - 1))
-            rows_j.append(zidx)
-            vals.append(-np.ones(K - 1))
-            z_cost.extend(zc.tolist())
-            nz += K - 1
-        row_lo.append(1.0)
-        row_lo.extend([0.0] * (K - 1))
-        r += K
-    ncol = m2 + nz
-    # cardinality row
-    rows_i.append(np.full(m2, r, dtype=np.int64))
-    rows_j.append(np.arange(m2, dtype=np.int64))
-    vals.append(np.ones(m2))
-    A = sp.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(rows_j))),
-        shape=(r + 1, ncol),
-    )
-    lo = np.array([*row_lo, float(p)])
-    hi = np.array([np.inf] * r + [float(p)])
-    cost = np.concatenate([np.zeros(m2), np.asarray(z_cost)])
-    col_lo = np.zeros(ncol)
-    col_lo[:m2] = forced_sub.astype(float)
-    col_hi = np.concatenate([np.ones(m2), np.full(nz, np.inf)])
-    integer = np.zeros(ncol, dtype=bool)
-    integer[:m2] = True
-    x0 = None
-    if start is not None:
-        y0 = start[cols].astype(float)
-        # z at the start point: z^k = 1 iff nearest open beyond level k
-        x0 = np.concatenate([y0, np.zeros(nz)])
-        zpos = m2
-        for i in range(C.shape[0]):
-            if w[i] <= 0:
-                continue
-            ok = reach[i] & (Csub[i] <= cap[i])
-            ds = Csub[i, ok]
-            levels = np.unique(ds)
-            K = len(levels)
-            if K > 1:
-                d_open = Csub[i, ok & (y0 > 0.5)]
-                dmin = d_open.min() if d_open.size else levels[-1]
-                x0[zpos : zpos + K - 1] = (levels[:-1] < dmin).astype(float)
-                zpos += K - 1
-    out = solve_mip(
-        cost, A, lo, hi, col_lo, col_hi, integer, time_limit=time_limit, start=x0, offset=offset
-    )
-    return out, cols.astype(np.int64), r + 1, int(A.nnz)
 
 
 def enumeration_size(n_free: int, k: int) -> int:
