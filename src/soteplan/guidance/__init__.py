@@ -1,0 +1,59 @@
+"""Service guidance for residents: a service directory and needs answered by travel time.
+
+* :class:`Directory` — an HSDS-compatible directory (organisation, service, location,
+  service at location, channels: in person, phone, e-service, remote appointment), built
+  from the region's service points (:func:`region_directory`) plus imported files
+  (:func:`read_hsds_datapackage`, :func:`read_ptv_json`);
+* :class:`Guide` / :func:`region_guide` — from a need (:data:`NEEDS`) and a place (postcode,
+  municipality or point) the services that answer it, ranked by car travel time, with opening
+  days and the phone, e-service and remote alternatives; emergencies answer 112 first;
+* :meth:`Guide.unmet_needs` — for planners, the time to the nearest answering service per need
+  and postal area.
+
+Needs map to service types in the editable table ``guidance/data/needs.csv``.
+"""
+
+from __future__ import annotations
+
+from soteplan.guidance._engine import (
+    GuidanceResult,
+    Guide,
+    Place,
+    RankedService,
+    UnmetNeedsResult,
+    region_guide,
+)
+from soteplan.guidance._model import (
+    CHANNEL_KINDS,
+    DAYS,
+    Channel,
+    Directory,
+    Location,
+    Organization,
+    Service,
+    ServiceAtLocation,
+)
+from soteplan.guidance._region import region_directory
+from soteplan.guidance._tables import NEEDS, NeedRule, Needs, load_needs
+
+__all__ = [
+    "CHANNEL_KINDS",
+    "DAYS",
+    "NEEDS",
+    "Channel",
+    "Directory",
+    "GuidanceResult",
+    "Guide",
+    "Location",
+    "NeedRule",
+    "Needs",
+    "Organization",
+    "Place",
+    "RankedService",
+    "Service",
+    "ServiceAtLocation",
+    "UnmetNeedsResult",
+    "load_needs",
+    "region_directory",
+    "region_guide",
+]
