@@ -23,6 +23,7 @@ from soteplan.guidance._engine import (
     UnmetNeedsResult,
     region_guide,
 )
+from soteplan.guidance._hsds import read_hsds_datapackage
 from soteplan.guidance._model import (
     CHANNEL_KINDS,
     DAYS,
@@ -33,7 +34,8 @@ from soteplan.guidance._model import (
     Service,
     ServiceAtLocation,
 )
-from soteplan.guidance._region import region_directory
+from soteplan.guidance._ptv import read_ptv_json
+from soteplan.guidance._region import assign_municipalities, region_directory
 from soteplan.guidance._tables import NEEDS, NeedRule, Needs, load_needs
 
 __all__ = [
@@ -53,7 +55,10 @@ __all__ = [
     "Service",
     "ServiceAtLocation",
     "UnmetNeedsResult",
+    "assign_municipalities",
     "load_needs",
+    "read_hsds_datapackage",
+    "read_ptv_json",
     "region_directory",
     "region_guide",
 ]

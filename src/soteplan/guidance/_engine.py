@@ -518,10 +518,12 @@ def region_guide(
     their centre (``centre_x``/``centre_y``).
     """
     from soteplan.access import region_graph, region_origins
-    from soteplan.guidance._region import region_directory
+    from soteplan.guidance._region import assign_municipalities, region_directory
 
     base = region_directory(region, year)
-    d = base.merge(directory) if directory is not None else base
+    d = base
+    if directory is not None:
+        d = base.merge(assign_municipalities(directory, region.municipalities))
     g = graph if graph is not None else region_graph(region)
     origins = region_origins(region)
     o_xy = {str(i): (float(x), float(y)) for i, (x, y) in zip(origins.ids, origins.xy, strict=True)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
 
 from soteplan.guidance._model import (
@@ -20,7 +21,7 @@ from soteplan.guidance._tables import opening_days_table
 if TYPE_CHECKING:
     from soteplan.region import Region
 
-__all__ = ["region_directory"]
+__all__ = ["assign_municipalities", "region_directory"]
 
 _DAY_COLS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _POSTCODE = re.compile(r"\b(\d{5})\b")
@@ -118,3 +119,35 @@ def region_directory(region: Region, year: int | None = None) -> Directory:
             "attribution": list(region.attribution),
         },
     )
+
+
+def assign_municipalities(directory: Directory, municipalities: gpd.GeoDataFrame) -> Directory:
+    """Fill in the municipality of locations without one from the polygon they lie in.
+
+    ``municipalities`` is indexed by 3-digit code with polygons in EPSG:3067; a
+    location outside every polygon keeps an empty municipality.
+    """
+    from dataclasses import replace
+
+    todo = [i for i, loc in enumerate(directory.locations) if not loc.municipality]
+    if not todo:
+        return directory
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(
+            [directory.locations[i].x for i in todo], [directory.locations[i].y for i in todo]
+        ),
+        crs="EPSG:3067",
+    )
+    polys = gpd.GeoDataFrame(
+        {"code": municipalities.index.astype(str)},
+        geometry=municipalities.geometry.to_numpy(),
+        crs=municipalities.crs,
+    ).to_crs("EPSG:3067")
+    hit = gpd.sjoin(pts, polys, how="left", predicate="within")
+    hit = hit[~hit.index.duplicated(keep="first")]
+    locs = list(directory.locations)
+    for k, i in enumerate(todo):
+        code = hit["code"].iloc[k]
+        if isinstance(code, str):
+            locs[i] = replace(locs[i], municipality=code)
+    return replace(directory, locations=tuple(locs))
