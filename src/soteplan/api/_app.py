@@ -56,6 +56,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.include_router(router)
+    app.include_router(__import__("soteplan.api._guidance", fromlist=["router"]).router)
     if web:
         from soteplan.web import mount_web
 

@@ -28,6 +28,7 @@ def _register() -> None:
 
     for group in (demography, access, locate, organise, scenario, web, region):
         group.register(app)
+    __import__("soteplan.cli.guidance", fromlist=["register"]).register(app)
 
 
 _register()

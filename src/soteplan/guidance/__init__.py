@@ -23,6 +23,7 @@ from soteplan.guidance._engine import (
     UnmetNeedsResult,
     region_guide,
 )
+from soteplan.guidance._files import read_directories, read_service_class_map, wgs84_to_3067
 from soteplan.guidance._hsds import read_hsds_datapackage
 from soteplan.guidance._model import (
     CHANNEL_KINDS,
@@ -57,8 +58,11 @@ __all__ = [
     "UnmetNeedsResult",
     "assign_municipalities",
     "load_needs",
+    "read_directories",
     "read_hsds_datapackage",
     "read_ptv_json",
+    "read_service_class_map",
     "region_directory",
     "region_guide",
+    "wgs84_to_3067",
 ]

@@ -277,6 +277,11 @@ class Guide:
             self._candidates[need] = cand
 
     # ------------------------------------------------------------------ places
+    def municipality_names(self, lang: str = "fi") -> dict[str, str]:
+        """Municipality code → name (``fi`` or ``sv``) for the region's municipalities."""
+        col = "name_sv" if lang == "sv" else "name_fi"
+        return {str(c): str(n) for c, n in self.municipalities[col].items()}
+
     def postcodes(self) -> list[str]:
         """Postcodes the guide knows."""
         return list(self.postal["postcode"])

@@ -385,8 +385,8 @@ class Directory:
             "meta": {
                 "specification": "Open Referral HSDS 3.0 (shape); soteplan channel kinds "
                 "and service-type vocabulary",
+                **{k: v for k, v in self.meta.items() if k not in ("parts", "crs")},
                 "crs": "EPSG:4326",
-                **{k: v for k, v in self.meta.items() if k != "parts"},
             },
         }
 

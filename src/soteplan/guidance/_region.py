@@ -78,7 +78,10 @@ def region_directory(region: Region, year: int | None = None) -> Directory:
             opening_year: int | None = None
             if pid in days.index:
                 opening = _days(days.loc[pid])
-                opening_year = int(days.loc[pid, "year"])
+                if any(v is not None for v in opening):
+                    opening_year = int(days.loc[pid, "year"])
+                else:  # the data does not know this station's days in any year
+                    opening = None
             elif "24/7" in str(row.get("facility_type") or ""):
                 opening = (True,) * 7
             locations.append(

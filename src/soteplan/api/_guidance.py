@@ -1,0 +1,160 @@
+"""Public, read-only, rate-limited service-guidance routes (``/api/v1/guidance``).
+
+* ``GET /api/v1/guidance?need=…&postcode=…`` (or ``municipality=`` or ``point=lat,lon``):
+  the services that answer the need, nearest by car first — the same JSON as
+  ``soteplan guidance --format json``;
+* ``GET /api/v1/guidance/needs``: the needs table;
+* ``GET /api/v1/guidance/directory``: the service directory as HSDS-shaped JSON;
+* ``GET /api/v1/guidance/unmet?threshold=…``: the unmet-needs table for planners.
+
+Imported directories are read at start-up from ``SOTEPLAN_GUIDANCE_HSDS`` (HSDS
+datapackage directories) and ``SOTEPLAN_GUIDANCE_PTV`` (PTV JSON files), each
+a list separated by the OS path separator, with ``SOTEPLAN_GUIDANCE_PTV_CLASSES``
+(CSV ``code,service_type``).  Nothing a caller sends is stored.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+
+from soteplan.api._errors import ApiError
+from soteplan.api._ratelimit import rate_limit
+from soteplan.api._serialise import jsonable
+
+__all__ = ["guide_of", "router"]
+
+#: Default public limit: 10 requests/s per client with bursts of 30
+#: (``SOTEPLAN_RATE_LIMIT_GUIDANCE`` overrides it).
+LIMIT = rate_limit("guidance", rate=10.0, burst=30)
+
+router = APIRouter(prefix="/api/v1/guidance", tags=["guidance"], dependencies=[Depends(LIMIT)])
+
+_LOCK = threading.Lock()
+_HEADERS = {"Cache-Control": "public, max-age=300"}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": desc}
+    for code, desc in [
+        (404, "unknown need or place"),
+        (422, "invalid parameters"),
+        (429, "too many requests"),
+    ]
+}
+
+
+def _paths(var: str) -> list[str]:
+    return [p for p in os.environ.get(var, "").split(os.pathsep) if p.strip()]
+
+
+def guide_of(app: FastAPI) -> Any:
+    """The app's :class:`~soteplan.guidance.Guide` (built on first use, then shared)."""
+    guide = getattr(app.state, "guidance_guide", None)
+    if guide is not None:
+        return guide
+    with _LOCK:
+        guide = getattr(app.state, "guidance_guide", None)
+        if guide is None:
+            from soteplan.guidance import read_directories, region_guide
+
+            extra = read_directories(
+                _paths("SOTEPLAN_GUIDANCE_HSDS"),
+                _paths("SOTEPLAN_GUIDANCE_PTV"),
+                os.environ.get("SOTEPLAN_GUIDANCE_PTV_CLASSES") or None,
+            )
+            guide = region_guide(app.state.services.region, extra)
+            app.state.guidance_guide = guide
+    return guide
+
+
+def _point(value: str) -> tuple[float, float]:
+    from soteplan.guidance import wgs84_to_3067
+
+    try:
+        lat_s, lon_s = value.split(",")
+        lat, lon = float(lat_s), float(lon_s)
+    except ValueError:
+        raise ApiError(422, f"point: expected lat,lon in degrees, got {value!r}") from None
+    if not (59.0 <= lat <= 71.0 and 19.0 <= lon <= 32.0):
+        raise ApiError(422, f"point: ({lat}, {lon}) is not in Finland (lat,lon degrees)")
+    return wgs84_to_3067(lat, lon)
+
+
+@router.get("", summary="Services that answer a need, nearest by car first", responses=ERRORS)
+def guidance(
+    request: Request,
+    need: Annotated[str, Query(pattern=r"^[a-z][a-z-]{0,39}$", description="need id")],
+    postcode: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    municipality: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
+    point: Annotated[
+        str | None, Query(max_length=40, description="lat,lon (WGS84 degrees)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> JSONResponse:
+    guide = guide_of(request.app)
+    res = guide.answer(
+        need,
+        postcode=postcode,
+        municipality=municipality,
+        point=_point(point) if point is not None else None,
+        limit=limit,
+    )
+    return JSONResponse(jsonable(res.to_dict(guide.municipality_names())), headers=_HEADERS)
+
+
+@router.get("/needs", summary="The needs table: service types and region-wide channels")
+def needs(request: Request) -> JSONResponse:
+    n = guide_of(request.app).needs
+    body = [
+        {
+            "need": need,
+            "service_types": [
+                {"service_type": t, "basis": r.basis, "note": r.note}
+                for t, r in n.types(need).items()
+            ],
+            "region_channels": [
+                {"kind": c.kind, "value": c.value, "name": c.name, "source": c.source}
+                for c in n.region_channels(need)
+            ],
+        }
+        for need in n.needs
+    ]
+    return JSONResponse(body, headers=_HEADERS)
+
+
+@router.get("/directory", summary="The service directory as HSDS-shaped JSON (EPSG:4326)")
+def directory(request: Request) -> JSONResponse:
+    app = request.app
+    body = getattr(app.state, "guidance_hsds", None)
+    if body is None:
+        body = jsonable(guide_of(app).directory.to_hsds())
+        app.state.guidance_hsds = body
+    return JSONResponse(body, headers=_HEADERS)
+
+
+@router.get(
+    "/unmet",
+    summary="Unmet needs: time to the nearest answering service by postal area",
+    responses=ERRORS,
+)
+def unmet(
+    request: Request,
+    threshold: Annotated[float, Query(gt=0, le=600, description="minutes by car")] = 30.0,
+    need: Annotated[list[str] | None, Query(max_length=10)] = None,
+) -> JSONResponse:
+    res = guide_of(request.app).unmet_needs(threshold, need or None)
+    summary = res.summary().reset_index()
+    return JSONResponse(
+        jsonable(
+            {
+                "threshold_min": threshold,
+                "summary": summary,
+                "areas": res.to_frame(),
+                "meta": res.meta,
+            }
+        ),
+        headers=_HEADERS,
+    )
