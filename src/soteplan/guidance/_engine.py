@@ -93,7 +93,10 @@ class RankedService:
 
 
 def _channel_dict(c: Channel) -> dict[str, str]:
-    return {"kind": c.kind, "value": c.value, "name": c.name, "source": c.source, "note": c.note}
+    out = {"kind": c.kind, "value": c.value, "name": c.name, "source": c.source, "note": c.note}
+    if c.key:
+        out["key"] = c.key
+    return out
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ class Channel:
     location_id: str = ""
     source: str = ""
     note: str = ""
+    key: str = ""  # message key of a region-wide channel's name (``resident.rc.<key>``)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,9 @@ def load_needs() -> Needs:
         except ValueError:
             problems.append(DataProblem(csrc, i, "order", f"{row.order!r} is not a whole number"))
             continue
-        c = Channel(row.kind, row.value, row.name, source=row.source_url, note=row.note)
+        c = Channel(
+            row.kind, row.value, row.name, source=row.source_url, note=row.note, key=row.key
+        )
         channels.setdefault(row.need, []).append((order, c))
     known = {r.need for r in rules}
     for need in sorted(set(channels) - known):
