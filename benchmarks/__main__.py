@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python -m benchmarks [--quick] [--only network,locate,regionalise]``.
+"""Run every benchmark: ``python -m benchmarks [--quick] [--only network,locate,guidance]``.
 
 Each benchmark prints its own table; figures are recorded in ``docs/benchmarks.md`` with the
 command that produced them.  Needs the ``bench`` extra (spopt, pandana, networkx, pyrosm).
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "network": "benchmarks.bench_network",
     "locate": "benchmarks.bench_locate",
     "regionalise": "benchmarks.bench_regionalise",
+    "guidance": "benchmarks.bench_guidance",
 }
 
 

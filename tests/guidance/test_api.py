@@ -136,3 +136,17 @@ def test_rate_limit_env_errors(monkeypatch, ks_guide):
     app.state.guidance_guide = ks_guide
     c = TestClient(app)
     assert all(c.get("/api/v1/guidance/needs").status_code == 200 for _ in range(40))
+
+
+def test_first_use_builds_the_guide_and_warms_every_default_answer():
+    from soteplan.api import create_app
+    from soteplan.api._guidance import guide_of
+
+    app = create_app("keski-suomi", web=False)
+    guide = guide_of(app)
+    cache = app.state.guidance_answers
+    n = len(guide.needs.needs) * (len(guide.postcodes()) + len(guide.municipality_names()))
+    assert len(cache) == n
+    body = json.loads(cache[("home-help", "43100", None, None, 5)])
+    assert body["services"][0]["name"] == "Saarijärven terveysasema"
+    assert guide_of(app) is guide

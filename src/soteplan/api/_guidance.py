@@ -15,12 +15,15 @@ a list separated by the OS path separator, with ``SOTEPLAN_GUIDANCE_PTV_CLASSES`
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from soteplan.api._errors import ApiError
 from soteplan.api._ratelimit import rate_limit
@@ -66,8 +69,34 @@ def guide_of(app: FastAPI) -> Any:
                 os.environ.get("SOTEPLAN_GUIDANCE_PTV_CLASSES") or None,
             )
             guide = region_guide(app.state.services.region, extra)
+            _warm(app, guide)
             app.state.guidance_guide = guide
     return guide
+
+
+def _warm(app: FastAPI, guide: Any) -> None:
+    """Serialise the default answer of every need at every postcode and municipality once."""
+    cache = _cache(app)
+    names = guide.municipality_names()
+    for need in guide.needs.needs:
+        for pc in guide.postcodes():
+            res = guide.answer(need, postcode=pc)
+            cache[(need, pc, None, None, 5)] = _encode(res.to_dict(names))
+        for code in names:
+            res = guide.answer(need, municipality=code)
+            cache[(need, None, code, None, 5)] = _encode(res.to_dict(names))
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(jsonable(value), ensure_ascii=False).encode("utf-8")
+
+
+def _cache(app: FastAPI) -> OrderedDict[tuple[Any, ...], bytes]:
+    cache: OrderedDict[tuple[Any, ...], bytes] | None = getattr(app.state, "guidance_answers", None)
+    if cache is None:
+        cache = OrderedDict()
+        app.state.guidance_answers = cache
+    return cache
 
 
 def _point(value: str) -> tuple[float, float]:
@@ -83,8 +112,26 @@ def _point(value: str) -> tuple[float, float]:
     return wgs84_to_3067(lat, lon)
 
 
+#: Most answers kept (serialised) per app; an answer depends only on its parameters.  The
+#: default answers of every need at every postcode and municipality are made at start-up.
+ANSWER_CACHE_SIZE = 16384
+
+
+def _answer_bytes(app: FastAPI, key: tuple[Any, ...]) -> bytes:
+    need, postcode, municipality, point, limit = key
+    guide = guide_of(app)
+    res = guide.answer(
+        need,
+        postcode=postcode,
+        municipality=municipality,
+        point=_point(point) if point is not None else None,
+        limit=limit,
+    )
+    return _encode(res.to_dict(guide.municipality_names()))
+
+
 @router.get("", summary="Services that answer a need, nearest by car first", responses=ERRORS)
-def guidance(
+async def guidance(
     request: Request,
     need: Annotated[str, Query(pattern=r"^[a-z][a-z-]{0,39}$", description="need id")],
     postcode: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
@@ -93,16 +140,20 @@ def guidance(
         str | None, Query(max_length=40, description="lat,lon (WGS84 degrees)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
-) -> JSONResponse:
-    guide = guide_of(request.app)
-    res = guide.answer(
-        need,
-        postcode=postcode,
-        municipality=municipality,
-        point=_point(point) if point is not None else None,
-        limit=limit,
-    )
-    return JSONResponse(jsonable(res.to_dict(guide.municipality_names())), headers=_HEADERS)
+) -> Response:
+    app = request.app
+    key = (need, postcode, municipality, point, limit)
+    cache = _cache(app)
+    body = cache.get(key)
+    if body is None:
+        if getattr(app.state, "guidance_guide", None) is None:  # first use: build off the loop
+            body = await run_in_threadpool(_answer_bytes, app, key)
+        else:  # one lookup, or one road search for a new point (~2 ms): cheaper than a thread hop
+            body = _answer_bytes(app, key)
+        cache[key] = body
+        while len(cache) > ANSWER_CACHE_SIZE:
+            cache.popitem(last=False)
+    return Response(body, media_type="application/json", headers=_HEADERS)
 
 
 @router.get("/needs", summary="The needs table: service types and region-wide channels")

@@ -137,7 +137,7 @@ def rate_limit(
         What identifies a client (default: :func:`client_ip`).
     """
 
-    def dependency(request: Request) -> None:
+    async def dependency(request: Request) -> None:  # async: no thread-pool hop per request
         limiter = limiter_for(request, name, rate, burst)
         if limiter is None:
             return

@@ -249,6 +249,8 @@ class Guide:
         tt = travel_times(graph, places, self._loc_xy)
         self._minutes: npt.NDArray[np.float32] = tt.minutes
         self._postal_row = {pc: i for i, pc in enumerate(self.postal["postcode"])}
+        self._postal_xy = self.postal[["x", "y"]].to_numpy(dtype=np.float64)
+        self._postal_muni = self.postal["municipality"].astype(str).to_numpy()
         n = len(self.postal)
         self._muni_row = {c: n + i for i, c in enumerate(self.municipalities.index)}
         self._point_cache: OrderedDict[tuple[int, int], npt.NDArray[np.float32]] = OrderedDict()
@@ -345,8 +347,8 @@ class Guide:
         ), self._point_minutes(x, y)
 
     def _nearest_municipality(self, x: float, y: float) -> str:
-        d = (self.postal["x"] - x) ** 2 + (self.postal["y"] - y) ** 2
-        return str(self.postal.iloc[int(np.argmin(d.to_numpy()))]["municipality"])
+        d = (self._postal_xy[:, 0] - x) ** 2 + (self._postal_xy[:, 1] - y) ** 2
+        return str(self._postal_muni[int(np.argmin(d))])
 
     def _point_minutes(self, x: float, y: float) -> npt.NDArray[np.float32]:
         from soteplan.network import travel_times

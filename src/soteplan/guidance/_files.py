@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from soteplan.errors import DataError, DataProblem
 from soteplan.guidance._hsds import read_hsds_datapackage
@@ -52,9 +54,14 @@ def read_directories(
     return parts[0].merge(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
-def wgs84_to_3067(lat: float, lon: float) -> tuple[float, float]:
-    """WGS84 degrees → EPSG:3067 metres ``(x, y)``."""
+@functools.cache
+def _to_3067() -> Any:
     from pyproj import Transformer
 
-    x, y = Transformer.from_crs("EPSG:4326", "EPSG:3067", always_xy=True).transform(lon, lat)
+    return Transformer.from_crs("EPSG:4326", "EPSG:3067", always_xy=True)
+
+
+def wgs84_to_3067(lat: float, lon: float) -> tuple[float, float]:
+    """WGS84 degrees → EPSG:3067 metres ``(x, y)`` (the transformer is made once)."""
+    x, y = _to_3067().transform(lon, lat)
     return float(x), float(y)
