@@ -225,3 +225,63 @@ def test_works_offline_after_a_visit(server, browser):
     assert "Saarijärven terveysasema" in pg.locator("ol.services").inner_text()
     ctx.set_offline(False)
     ctx.close()
+
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "guidance"
+
+
+@pytest.fixture(scope="module")
+def planner_server(ks_guide):
+    """An app with an imported HSDS datapackage and a resident survey (example files)."""
+    import uvicorn
+
+    from soteplan.api import create_app
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOTEPLAN_GUIDANCE_HSDS", str(DATA / "hsds_example"))
+        mp.setenv("SOTEPLAN_GUIDANCE_SURVEY", str(DATA / "survey_example.csv"))
+        app = create_app("keski-suomi")
+        from soteplan.api._guidance import guide_of, survey_of
+
+        guide_of(app)  # built with the import while the variables are set
+        survey_of(app)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    th.join(timeout=10)
+
+
+def test_planner_sees_imports_survey_and_unmet_needs_on_the_map(planner_server, browser):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(f"{planner_server}/guidance?lang=fi")
+    pg.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    assert int(pg.locator("#map").get_attribute("data-features")) > 150
+    pg.wait_for_selector("#map canvas.maplibregl-canvas")
+    assert pg.locator("#gp-summary tbody tr").count() == 1
+    voice = pg.locator("#gp-voice").inner_text()
+    assert "43100" in voice and "saavutettavuus" in voice
+    directory = pg.locator("#gp-directory").inner_text()
+    assert "ESIMERKKI Kotiapu (example)" in directory and "esimerkkiaineisto" in directory
+    # another need and a tighter limit: more areas outside
+    before = pg.locator("#gp-outside tbody tr").count()
+    pg.select_option("#gp-need", "emergency")
+    pg.fill("#gp-threshold", "20")
+    pg.evaluate("document.body.dataset.ready = '0'")
+    pg.click("#gp-form button[type=submit]")
+    pg.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    assert pg.locator("#gp-outside tbody tr").count() > before
+    # and in the report beside the access figures
+    html = pg.request.get(f"{planner_server}/report.html?lang=fi").text()
+    assert 'id="voice"' in html and "43100 Saarijärvi Keskus" in html
+    assert errors == []
+    ctx.close()

@@ -71,6 +71,7 @@ def guide_of(app: FastAPI) -> Any:
             guide = region_guide(app.state.services.region, extra)
             _warm(app, guide)
             app.state.guidance_guide = guide
+            app.state.services.guidance_guide = guide  # the report uses the same directory
     return guide
 
 
@@ -196,16 +197,69 @@ def unmet(
     threshold: Annotated[float, Query(gt=0, le=600, description="minutes by car")] = 30.0,
     need: Annotated[list[str] | None, Query(max_length=10)] = None,
 ) -> JSONResponse:
+    from pyproj import Transformer
+
     res = guide_of(request.app).unmet_needs(threshold, need or None)
     summary = res.summary().reset_index()
+    areas = res.to_frame()
+    lon, lat = Transformer.from_crs("EPSG:3067", "EPSG:4326", always_xy=True).transform(
+        areas["x"].to_numpy(), areas["y"].to_numpy()
+    )
+    areas = areas.drop(columns=["x", "y"]).assign(lon=lon.round(5), lat=lat.round(5))
     return JSONResponse(
         jsonable(
             {
                 "threshold_min": threshold,
                 "summary": summary,
-                "areas": res.to_frame(),
+                "areas": areas,
                 "meta": res.meta,
             }
         ),
         headers=_HEADERS,
+    )
+
+
+def survey_of(app: FastAPI) -> Any:
+    """The resident survey named by ``SOTEPLAN_GUIDANCE_SURVEY`` (read once), or ``None``."""
+    if hasattr(app.state, "guidance_survey"):
+        return app.state.guidance_survey
+    path = os.environ.get("SOTEPLAN_GUIDANCE_SURVEY", "").strip()
+    survey = None
+    if path:
+        from soteplan.guidance import read_survey
+
+        region = app.state.services.region
+        pa = region.table("postal_areas")
+        survey = read_survey(
+            path,
+            postcodes=dict(
+                zip(pa["postcode"].astype(str), pa["municipality"].astype(str), strict=True)
+            ),
+            municipalities=region.municipality_codes(),
+        )
+    app.state.guidance_survey = survey
+    app.state.services.guidance_survey = survey  # and the same survey
+    return survey
+
+
+@router.get(
+    "/voice",
+    summary="Residents' survey results by area beside the access figures",
+    responses=ERRORS,
+)
+def voice(
+    request: Request,
+    need: Annotated[str, Query(pattern=r"^[a-z][a-z-]{0,39}$")] = "doctor",
+    threshold: Annotated[float, Query(gt=0, le=600)] = 30.0,
+) -> JSONResponse:
+    from soteplan.guidance import survey_by_area
+
+    guide = guide_of(request.app)
+    guide.needs.check(need)
+    survey = survey_of(request.app)
+    if survey is None:
+        return JSONResponse({"survey": None, "areas": [], "need": need}, headers=_HEADERS)
+    table = survey_by_area(survey, guide.unmet_needs(threshold, [need]).to_frame(), need)
+    return JSONResponse(
+        jsonable({"survey": survey.meta, "need": need, "areas": table}), headers=_HEADERS
     )

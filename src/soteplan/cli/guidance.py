@@ -184,6 +184,40 @@ def unmet_cmd(
         )
 
 
+@guidance_app.command("voice")
+def voice_cmd(
+    survey: Annotated[Path, typer.Argument(help="Survey CSV (soteplan format or Google Forms).")],
+    need: Annotated[
+        str, typer.Option(help="Access figure beside each area: time to this need.")
+    ] = "doctor",
+    threshold: Annotated[float, typer.Option(help="Minutes by car (unmet-needs limit).")] = 30.0,
+    region: RegionOpt = "keski-suomi",
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Residents' voice: survey answers by area beside the car time to the nearest service."""
+    from soteplan.guidance import read_survey, survey_by_area
+
+    reg, guide = _guide(region, None, None, None)
+    guide.needs.check(need)
+    pa = reg.table("postal_areas")
+    s = read_survey(
+        survey,
+        postcodes=dict(
+            zip(pa["postcode"].astype(str), pa["municipality"].astype(str), strict=True)
+        ),
+        municipalities=reg.municipality_codes(),
+    )
+    t = survey_by_area(s, guide.unmet_needs(threshold, [need]).to_frame(), need)
+    t["texts"] = [" | ".join(x) for x in t["texts"]]
+    print_frame(
+        t.set_index("area"),
+        fmt,
+        title=f"Residents' voice ({s.meta['answers']} answers, {s.meta['layout']}) "
+        f"beside car minutes to {need}",
+        meta=s.meta,
+    )
+
+
 @guidance_app.command("directory")
 def directory_cmd(
     out: Annotated[Path | None, typer.Option(help="Write the HSDS JSON here.")] = None,

@@ -8,7 +8,9 @@
   municipality or point) the services that answer it, ranked by car travel time, with opening
   days and the phone, e-service and remote alternatives; emergencies answer 112 first;
 * :meth:`Guide.unmet_needs` — for planners, the time to the nearest answering service per need
-  and postal area.
+  and postal area;
+* :func:`read_survey` / :func:`survey_by_area` — residents' survey and customer-panel results
+  by area, beside the access figures.
 
 Needs map to service types in the editable table ``guidance/data/needs.csv``.
 """
@@ -37,11 +39,13 @@ from soteplan.guidance._model import (
 )
 from soteplan.guidance._ptv import read_ptv_json
 from soteplan.guidance._region import assign_municipalities, region_directory
+from soteplan.guidance._survey import FORM_TITLES, Survey, read_survey, survey_by_area
 from soteplan.guidance._tables import NEEDS, NeedRule, Needs, load_needs
 
 __all__ = [
     "CHANNEL_KINDS",
     "DAYS",
+    "FORM_TITLES",
     "NEEDS",
     "Channel",
     "Directory",
@@ -55,6 +59,7 @@ __all__ = [
     "RankedService",
     "Service",
     "ServiceAtLocation",
+    "Survey",
     "UnmetNeedsResult",
     "assign_municipalities",
     "load_needs",
@@ -62,7 +67,9 @@ __all__ = [
     "read_hsds_datapackage",
     "read_ptv_json",
     "read_service_class_map",
+    "read_survey",
     "region_directory",
     "region_guide",
+    "survey_by_area",
     "wgs84_to_3067",
 ]

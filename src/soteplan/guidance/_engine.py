@@ -165,8 +165,8 @@ class UnmetNeedsResult:
     """For each need and postal area, the travel time to the nearest answering service.
 
     ``table`` has one row per need × postal area: ``need, postcode, name,
-    municipality, population, nearest_min, nearest_service, nearest_basis,
-    within`` (``within``: the nearest is at most ``threshold_min`` away) and
+    municipality, population, x, y`` (EPSG:3067), ``nearest_min, nearest_service,
+    nearest_basis, within`` (``within``: the nearest is at most ``threshold_min`` away) and
     ``region_channels`` (how many phone/e-service channels answer anywhere).
     """
 
@@ -493,6 +493,8 @@ class Guide:
                         "name": self.postal["name"].astype(str).to_numpy(),
                         "municipality": self.postal["municipality"].astype(str).to_numpy(),
                         "population": self.postal["population"].to_numpy(dtype=np.float64),
+                        "x": self._postal_xy[:, 0],
+                        "y": self._postal_xy[:, 1],
                         "nearest_min": np.round(nearest, 1),
                         "nearest_service": svc,
                         "nearest_basis": basis,

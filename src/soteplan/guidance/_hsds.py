@@ -240,6 +240,7 @@ def read_hsds_datapackage(
                 (row.get("description") or "").strip(),
                 src,
                 flag,
+                "hsds",
             )
         )
     # addresses and schedules per location

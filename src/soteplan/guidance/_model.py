@@ -61,6 +61,7 @@ class Service:
     description: str = ""
     source: str = ""
     example: bool = False
+    origin: str = ""  # "region" (the region's service points), "hsds" or "ptv" (imported)
 
 
 @dataclass(frozen=True)
@@ -370,6 +371,7 @@ class Directory:
                     ],
                     "example": s.example,
                     "source": s.source,
+                    "origin": s.origin,
                 }
             )
         return {

@@ -281,6 +281,7 @@ def read_ptv_json(
                 _text(s.get("serviceDescriptions"), lang, "Summary"),
                 src,
                 flag,
+                "ptv",
             )
         )
         for link in s.get("serviceChannels") or []:

@@ -101,7 +101,14 @@ def region_directory(region: Region, year: int | None = None) -> Directory:
             )
             sid = f"svc-{pid}"
             services.append(
-                Service(sid, oid, str(row["name"]), stype, source=str(row.get("source") or ""))
+                Service(
+                    sid,
+                    oid,
+                    str(row["name"]),
+                    stype,
+                    source=str(row.get("source") or ""),
+                    origin="region",
+                )
             )
             sals.append(ServiceAtLocation(f"sal-{pid}", sid, pid))
             channels.append(

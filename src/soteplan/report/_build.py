@@ -95,6 +95,14 @@ def _demand_rows(summary: dict[str, Any], lang: str) -> list[dict[str, str]]:
     return rows
 
 
+def _guidance_section(s: Any, lang: str) -> dict[str, Any]:
+    """Residents' voice and unmet needs, with the web app's own directory and survey if any."""
+    from soteplan.guidance._report import report_section
+
+    guide, survey = getattr(s, "guidance_guide", None), getattr(s, "guidance_survey", None)
+    return report_section(s.region, lang, guide=guide, survey=survey)
+
+
 def build_report(
     services: Services | str | Path = "keski-suomi",
     *,
@@ -268,6 +276,7 @@ def build_report(
         hs=summary["service_points"].get("health_station", 0),
         cov=ctx.get("coverage_text", ""),
     )
+    ctx["voice"] = _guidance_section(s, lang=lang)  # soteplan.guidance: residents' voice
     approx.extend(scenario_approx)
     ctx["approximations"] = list(dict.fromkeys(a for a in approx if a))
     ctx["unavailable"] = unavailable
@@ -277,7 +286,7 @@ def build_report(
         autoescape=True,
     )
     html = env.get_template("report.html").render(**ctx)
-    sections = ("summary", "population", "access", "assumptions", "sources")
+    sections = ("summary", "population", "access", "voice", "assumptions", "sources")
     return Report(
         region_id=r.id,
         lang=lang,

@@ -194,4 +194,31 @@ def mount_resident(app: FastAPI) -> None:
             headers={"Service-Worker-Allowed": PATH, "Cache-Control": "no-cache"},
         )
 
+    @router.get("/guidance", response_class=HTMLResponse)
+    def planner_page(request: Request) -> Response:
+        """Planner view (fi/en, the planner look): unmet needs, residents' voice, directory."""
+        from soteplan.api._guidance import guide_of
+        from soteplan.i18n import catalogue
+        from soteplan.web._pages import PAGES, _lang
+
+        lang, set_cookie = _lang(request)
+        region = request.app.state.services.region
+        ctx = {
+            "lang": lang,
+            "other_lang": "en" if lang == "fi" else "fi",
+            "t": lambda key, **kw: t(key, lang, **kw),
+            "tk": lambda prefix, suffix: t(f"{prefix}.{suffix}", lang),
+            "messages": {k: v.get(lang, v[DEFAULT_LANG]) for k, v in catalogue().items()},
+            "title": t("gplan.title", lang),
+            "path": "/guidance",
+            "pages": PAGES,
+            "region_id": region.id,
+            "region_name": region.label(lang),
+            "needs": list(guide_of(request.app).needs.needs),
+        }
+        resp = templates.TemplateResponse(request, "guidance_planner.html", ctx)
+        if set_cookie:
+            resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+        return resp
+
     app.include_router(router)
