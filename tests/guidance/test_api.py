@@ -150,3 +150,23 @@ def test_first_use_builds_the_guide_and_warms_every_default_answer():
     body = json.loads(cache[("home-help", "43100", None, None, 5)])
     assert body["services"][0]["name"] == "Saarijärven terveysasema"
     assert guide_of(app) is guide
+
+
+def test_voice_route_with_and_without_a_survey(ks_guide, monkeypatch):
+    from pathlib import Path
+
+    from soteplan.api import create_app
+
+    app = create_app("keski-suomi", web=False)
+    app.state.guidance_guide = ks_guide
+    c = TestClient(app)
+    assert c.get("/api/v1/guidance/voice").json()["survey"] is None
+    data = Path(__file__).resolve().parents[1] / "data" / "guidance"
+    monkeypatch.setenv("SOTEPLAN_GUIDANCE_SURVEY", str(data / "survey_example.csv"))
+    app = create_app("keski-suomi", web=False)
+    app.state.guidance_guide = ks_guide
+    c = TestClient(app)
+    body = c.get("/api/v1/guidance/voice", params={"need": "doctor"}).json()
+    assert body["survey"]["answers"] == 6
+    assert {a["area"] for a in body["areas"]} == {"43100", "40100", "729", "077"}
+    _envelope(c.get("/api/v1/guidance/voice", params={"need": "nope"}), 404)

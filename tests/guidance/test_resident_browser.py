@@ -283,5 +283,6 @@ def test_planner_sees_imports_survey_and_unmet_needs_on_the_map(planner_server, 
     # and in the report beside the access figures
     html = pg.request.get(f"{planner_server}/report.html?lang=fi").text()
     assert 'id="voice"' in html and "43100 Saarijärvi Keskus" in html
+    assert "ESIMERKKI Kotiapu (example) (esimerkkiaineisto)" in html
     assert errors == []
     ctx.close()

@@ -68,7 +68,24 @@ def report_section(
                     else _fmt(float(r.nearest_min), 1, lang),
                 }
             )
+    d = g.directory
+    sal_loc = {a.service_id: a.location_id for a in d.service_at_location}
+    imported_rows = [
+        {
+            "name": s.name,
+            "type": s.service_type,
+            "municipality": names.get(d.location(sal_loc[s.id]).municipality, "")
+            if s.id in sal_loc
+            else "",
+            "channels": ", ".join(sorted({c.kind for c in d.channels if c.service_id == s.id})),
+            "example": s.example,
+            "origin": s.origin,
+        }
+        for s in d.services
+        if s.origin != "region"
+    ]
     return {
+        "imported_rows": imported_rows,
         "threshold": _fmt(threshold_min, 0, lang),
         "need": need,
         "unmet_rows": [
