@@ -176,8 +176,12 @@ def unmet_cmd(
             t, fmt, title=f"Postal areas with nothing within {threshold:g} min", meta=res.meta
         )
     else:
+        summary = res.summary()
+        if fmt is OutputFormat.table:  # whole numbers stay whole beside the minutes
+            for c in ("areas", "areas_outside", "population_outside"):
+                summary[c] = [f"{v:,}".replace(",", " ") for v in summary[c]]
         print_frame(
-            res.summary(),
+            summary,
             fmt,
             title=f"Unmet needs: nothing within {threshold:g} min",
             meta=res.meta,

@@ -134,7 +134,7 @@ class GuidanceResult:
                 "municipality": s.municipality,
                 "travel_min": round(s.travel_minutes, 1),
                 "opening_days": ",".join(s.opening_days) if s.opening_days_known else "?",
-                "channels": ", ".join(c.kind for c in s.channels),
+                "channels": ", ".join(dict.fromkeys(c.kind for c in s.channels)),
                 "basis": s.basis,
             }
             for s in self.services
