@@ -170,3 +170,15 @@ def test_voice_route_with_and_without_a_survey(ks_guide, monkeypatch):
     assert body["survey"]["answers"] == 6
     assert {a["area"] for a in body["areas"]} == {"43100", "40100", "729", "077"}
     _envelope(c.get("/api/v1/guidance/voice", params={"need": "nope"}), 404)
+
+
+def test_the_cli_module_imports_no_engine_until_a_command_runs():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, soteplan.cli; "
+        "print(any(m.startswith(('soteplan.guidance', 'soteplan.network')) for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -287,6 +287,10 @@ class Guide:
         col = "name_sv" if lang == "sv" else "name_fi"
         return {str(c): str(n) for c, n in self.municipalities[col].items()}
 
+    def has_postcode(self, postcode: str) -> bool:
+        """Whether ``postcode`` is a postal area of the region."""
+        return postcode in self._postal_row
+
     def postcodes(self) -> list[str]:
         """Postcodes the guide knows."""
         return list(self.postal["postcode"])

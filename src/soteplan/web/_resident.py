@@ -130,7 +130,7 @@ def mount_resident(app: FastAPI) -> None:
                 errors.append(("postcode", t("resident.error_place", lang)))
             elif postcode and not (len(postcode) == 5 and postcode.isdigit()):
                 errors.append(("postcode", t("resident.error_postcode", lang)))
-            elif postcode and postcode not in guide._postal_row:
+            elif postcode and not guide.has_postcode(postcode):
                 errors.append(("postcode", t("resident.error_not_region", lang, postcode=postcode)))
             elif municipality and municipality not in muni_names:
                 errors.append(("municipality", t("resident.error_place", lang)))
