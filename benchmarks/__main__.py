@@ -15,6 +15,7 @@ BENCHMARKS = {
     "network": "benchmarks.bench_network",
     "locate": "benchmarks.bench_locate",
     "regionalise": "benchmarks.bench_regionalise",
+    "choice": "benchmarks.bench_choice",
     "guidance": "benchmarks.bench_guidance",
 }
 

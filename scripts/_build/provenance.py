@@ -18,6 +18,7 @@ ATTRIBUTION = [
     "Eurostat GISCO healthcare services (from THL TOPI), reused with attribution",
     "Kaisa Palo & Konsta Lavaste, Health stations in Finland 2013–2019 (MIT)",
     "© OpenStreetMap contributors (ODbL): health-station coordinates",
+    "WorldPop (www.worldpop.org), population 2020, CC BY 4.0 (resident points, derived)",
 ]
 
 _ORDER = [
@@ -30,8 +31,11 @@ _ORDER = [
     "working_age_population.csv",
     "published_indicators.csv",
     "service_points.csv",
+    "health_station_days.csv",
     "postal_areas.csv",
     "postal_areas.geojson",
+    "postal_age_bands.csv",
+    "resident_points.csv",
     "urban_settlements.geojson",
     "net_costs.csv",
     "morbidity_index.csv",

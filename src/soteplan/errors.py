@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CacheError",
+    "ConnectionNeededError",
     "DataError",
     "DataProblem",
     "InfeasibleError",
@@ -117,3 +118,7 @@ class CacheError(SoteplanError):
 
 class StoreError(SoteplanError):
     """The scenario store could not read or write."""
+
+
+class ConnectionNeededError(SoteplanError):
+    """A command needs the internet (or a service answered with an error); nothing was changed."""

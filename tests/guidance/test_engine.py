@@ -154,3 +154,20 @@ def test_unmet_needs_table(ks_guide):
     assert (tighter["areas_outside"] >= s["areas_outside"]).all()
     with pytest.raises(ParameterError):
         ks_guide.unmet_needs(0)
+
+
+def test_a_postcode_stands_for_the_weighted_centre_of_its_resident_points():
+    from soteplan.access import Origins
+    from soteplan.guidance._engine import _postal_points
+
+    o = Origins(
+        np.array(["43100-a", "43100-b", "40100", "grid-1"]),
+        np.array([[0.0, 0.0], [30.0, 0.0], [5.0, 5.0], [9.0, 9.0]]),
+        np.array(["729", "729", "179", "179"]),
+        {"all": np.array([1.0, 2.0, 0.0, 4.0])},
+    )
+    xy, pop = _postal_points(o)
+    assert xy["43100"] == pytest.approx((20.0, 0.0))
+    assert pop == {"43100": 3.0, "40100": 0.0}
+    assert xy["40100"] == (5.0, 5.0)  # no residents: the plain centre
+    assert "grid-1" not in xy

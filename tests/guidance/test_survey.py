@@ -76,7 +76,9 @@ def test_report_section_has_the_voice_beside_access(ks, ks_guide, region_keys):
     assert [r["need"] for r in sec["unmet_rows"]][-1] == "emergency"
     row = next(r for r in sec["voice_rows"] if r["area"].startswith("43100"))
     assert row["municipality"] == "Saarijärvi" and row["answers"] == 3
-    assert row["nearest_min"] == "11,0"  # Finnish decimal comma
+    u = ks_guide.unmet_needs(30.0).to_frame()
+    want = u[(u["need"] == "doctor") & (u["postcode"] == "43100")]["nearest_min"].iloc[0]
+    assert row["nearest_min"] == f"{want:.1f}".replace(".", ",")  # Finnish decimal comma
     empty = report_section(ks, "en", guide=ks_guide)
     assert empty["voice_rows"] == [] and empty["survey_source"] is None
 

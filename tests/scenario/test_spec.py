@@ -69,7 +69,8 @@ def test_levers_map_to_engine_objects():
     assert lev.prevention[0].services == ("primary_care",)
     assert lev.heavy_users is not None and lev.heavy_users.cost_share == 0.81  # [S49] default
     assert lev.freedom_of_choice is True
-    assert sc.engines() == ["demography", "demand"]
+    # the flag is shorthand for an empty choice: block (soteplan.choice, issue #10)
+    assert sc.engines() == ["demography", "demand", "choice"]
 
 
 def test_yaml_roundtrip():

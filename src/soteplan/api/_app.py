@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from soteplan.api._cache import ResponseCache
+from soteplan.api._choice import choice_router
 from soteplan.api._errors import install_error_handlers
 from soteplan.api._jobs import JobManager
 from soteplan.api._routes import router
@@ -56,6 +57,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.include_router(router)
+    app.include_router(choice_router)
     app.include_router(__import__("soteplan.api._guidance", fromlist=["router"]).router)
     if web:
         from soteplan.web import mount_web

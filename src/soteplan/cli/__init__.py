@@ -24,9 +24,19 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach every command group, in the order ``soteplan --help`` lists them."""
-    from soteplan.cli import access, demography, locate, organise, region, scenario, web
+    from soteplan.cli import (
+        access,
+        choice,
+        data,
+        demography,
+        locate,
+        organise,
+        region,
+        scenario,
+        web,
+    )
 
-    for group in (demography, access, locate, organise, scenario, web, region):
+    for group in (demography, access, choice, locate, organise, scenario, web, region, data):
         group.register(app)
     __import__("soteplan.cli.guidance", fromlist=["register"]).register(app)
 

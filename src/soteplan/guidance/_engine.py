@@ -519,6 +519,39 @@ class Guide:
         )
 
 
+def _postcode_of(origin_id: object) -> str | None:
+    """The postcode an origin belongs to: its id (``"43100"``) or the id's prefix
+    (``"43100-s381"``, a resident point of the postal area); ``None`` otherwise."""
+    i = str(origin_id)
+    if len(i) == 5 and i.isdigit():
+        return i
+    if len(i) > 6 and i[:5].isdigit() and i[5] == "-":
+        return i[:5]
+    return None
+
+
+def _postal_points(origins: Any) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
+    """Per postcode: the population-weighted centre of its origins and their population."""
+    acc: dict[str, list[float]] = {}
+    for oid, (x, y), w in zip(origins.ids, origins.xy, origins.population["all"], strict=True):
+        pc = _postcode_of(oid)
+        if pc is None:
+            continue
+        a = acc.setdefault(pc, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+        w = float(w)
+        a[0] += w * float(x)
+        a[1] += w * float(y)
+        a[2] += w
+        a[3] += float(x)
+        a[4] += float(y)
+        a[5] += 1.0
+    xy = {
+        pc: ((a[0] / a[2], a[1] / a[2]) if a[2] > 0 else (a[3] / a[5], a[4] / a[5]))
+        for pc, a in acc.items()
+    }
+    return xy, {pc: a[2] for pc, a in acc.items()}
+
+
 def region_guide(
     region: Region,
     directory: Directory | None = None,
@@ -528,9 +561,11 @@ def region_guide(
 ) -> Guide:
     """A :class:`Guide` for a region: its directory (plus ``directory``), road graph and places.
 
-    Postcodes stand for the region's origins (:func:`soteplan.access.region_origins`,
-    so population-weighted points when the region has them); postal areas
-    without residents use their representative point.  Municipalities stand for
+    A postcode stands for where its residents live: the population-weighted
+    centre of the region's origins in that postal area
+    (:func:`soteplan.access.region_origins`: the dasymetric resident points, or
+    the postal centroids); postal areas without residents use their
+    representative point.  Municipalities stand for
     their centre (``centre_x``/``centre_y``).
     """
     from soteplan.access import region_graph, region_origins
@@ -542,8 +577,7 @@ def region_guide(
         d = base.merge(assign_municipalities(directory, region.municipalities))
     g = graph if graph is not None else region_graph(region)
     origins = region_origins(region)
-    o_xy = {str(i): (float(x), float(y)) for i, (x, y) in zip(origins.ids, origins.xy, strict=True)}
-    o_pop = {str(i): float(p) for i, p in zip(origins.ids, origins.population["all"], strict=True)}
+    o_xy, o_pop = _postal_points(origins)
     pa = region.table("postal_areas")
     codes = set(region.municipality_codes())
     pa = pa[pa["municipality"].astype(str).isin(codes)]
@@ -584,8 +618,8 @@ def region_guide(
         meta={
             "region": region.id,
             "origins": origins.meta.get("origins"),
-            "places": "postcode: the region's origin point of the postal area (else its "
-            "representative point); municipality: its centre",
+            "places": "postcode: population-weighted centre of the region's origins in the "
+            "postal area (else its representative point); municipality: its centre",
             "attribution": list(region.attribution),
         },
     )

@@ -84,12 +84,18 @@ def _rates(sc: Scenario, region: Region) -> tuple[ServiceRates, pd.DataFrame | N
         else ServiceRates.default()
     )
     notes: list[str] = []
+    fit = None
     if d.calibrate_year is None:
-        return rates, None, ["unit costs not calibrated (calibrate_year: null)"]
-    if not region.has_table("net_costs"):
-        return rates, None, [f"region {region.id} has no net_costs: unit costs not calibrated"]
-    cal, fit = calibrate(region, rates, year=d.calibrate_year, morbidity=d.morbidity)
-    return cal, fit, notes
+        notes.append("unit costs not calibrated (calibrate_year: null)")
+    elif not region.has_table("net_costs"):
+        notes.append(f"region {region.id} has no net_costs: unit costs not calibrated")
+    else:
+        rates, fit = calibrate(region, rates, year=d.calibrate_year, morbidity=d.morbidity)
+    if d.price_year is not None and d.price_index_csv is not None:
+        from soteplan.demand import PriceIndex, to_price_year
+
+        rates = to_price_year(rates, PriceIndex.from_csv(d.price_index_csv), d.price_year)
+    return rates, fit, notes
 
 
 def _projection(
@@ -160,7 +166,8 @@ def _access(
         year = net.year
     graph = region_graph(region, osm_pbf=acc.osm_pbf if acc is not None else None)
     origins = region_origins(region)
-    fac = service_points(region, stype, year)
+    strict = bool((acc is not None and acc.strict_year) or (net is not None and net.strict_year))
+    fac = service_points(region, stype, year, strict=strict)
     new = None
     if net is not None and net.open:
         new = gpd.GeoDataFrame(
@@ -195,6 +202,8 @@ def _access(
         if str(r.measure).startswith(("coverage.share_", "nearest_min.mean", "nearest_min.p90"))
     }
     summary["service_type"] = stype
+    network = dict(fac.attrs.get("network") or {})
+    summary["network_year"] = network.get("network_year", year)
     summary["facilities_after"] = int(
         len(fac) - len(w.meta.get("closed", [])) + len(w.meta.get("opened", []))
     )
@@ -215,6 +224,12 @@ def _access(
         )
         if k in w.meta
     }
+    if network:
+        meta["network"] = network
+        if network.get("note"):
+            meta["approximation"] = "; ".join(
+                a for a in (str(network["note"]), meta.get("approximation")) if a
+            )
     return {"access": delta, "access_losers": losers}, summary, meta
 
 
@@ -286,6 +301,51 @@ def _locate(sc: Scenario, region: Region) -> tuple[pd.DataFrame, dict[str, Any],
     }
     meta = {k: v for k, v in inp.meta.items() if k in ("units", "candidates", "approximation")}
     return sites, summary, meta
+
+
+def _choice(
+    sc: Scenario, region: Region, demand: pd.DataFrame
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any], dict[str, Any]]:
+    from dataclasses import replace
+
+    from soteplan.choice import DEFAULT_PARAMS, scenario_step
+
+    c = sc.choice
+    if c is None:
+        raise ParameterError("the scenario has no choice: block")
+    p = DEFAULT_PARAMS
+    attraction, sources = dict(p.attraction), dict(p.sources)
+    for key, value in (("opening_days", c.opening_days_exponent), ("private", c.private_effect)):
+        if value is not None:
+            attraction[key], sources[key] = value, "scenario"
+    if c.beta is not None:
+        sources["beta"] = "scenario"
+    params = replace(
+        p,
+        decay=c.decay,
+        beta=p.beta if c.beta is None else c.beta,
+        attraction=attraction,
+        sources=sources,
+    )
+    net = (
+        sc.network
+        if sc.network is not None and sc.network.service_type == "health_station"
+        else None
+    )
+    year = c.year if c.year is not None else (net.year if net is not None else None)
+    return scenario_step(
+        region,
+        demand=demand,
+        years=[sc.base_year, sc.target_year],
+        pilot=c.pilot,
+        municipalities=c.municipalities,
+        year=year,
+        params=params,
+        sizes=c.sizes,
+        capacity=c.capacity,
+        close=net.close if net is not None else (),
+        open_points=[(o.id, o.name, o.x, o.y) for o in net.open] if net is not None else (),
+    )
 
 
 def run(
@@ -413,6 +473,24 @@ def run(
                 skipped["locate"] = f"locate failed on the region's data: {exc}"
         else:
             skipped["locate"] = why
+        tick()
+
+    if "choice" in steps:
+        try:
+            t, s, m = _choice(sc, region, fc.frame)
+            tables.update(t)
+            summary["choice"] = s
+            engine_meta["choice"] = m
+            if m.get("approximation"):
+                approximations.append(f"choice: {m['approximation']}")
+            if "access" in summary:  # choosers' travel: today's (nearest) station → chosen one
+                summary["access"]["choice.mean_minutes (area → choice)"] = {
+                    "before": s["mean_minutes_today"],
+                    "after": s["mean_minutes_choice"],
+                }
+            ran.append("choice")
+        except (SoteplanError, ImportError) as exc:
+            skipped["choice"] = f"choice failed on the region's data: {exc}"
         tick()
 
     meta: dict[str, Any] = {

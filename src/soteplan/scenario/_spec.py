@@ -23,6 +23,7 @@ from soteplan.errors import DataError, DataProblem, ParameterError
 
 __all__ = [
     "AccessSpec",
+    "ChoiceSpec",
     "DemandSpec",
     "DemographySpec",
     "LeversSpec",
@@ -76,10 +77,15 @@ class PreventionSpec(_Strict):
 
 
 class RemoteSpec(_Strict):
-    """Remote/e-service share of contacts."""
+    """Remote/e-service share of contacts.
+
+    ``base_share`` defaults to the measured share of health-centre contacts that
+    were remote in 2022, 28.8 % (THL, domain-facts S48), the demand model's
+    baseline for primary care.
+    """
 
     services: list[str] = Field(default_factory=lambda: ["primary_care"])
-    base_share: float = Field(default=0.0, ge=0, le=1)
+    base_share: float = Field(default=0.288, ge=0, le=1)
     target_share: float = Field(ge=0, le=1)
     start_year: int
     target_year: int
@@ -161,12 +167,16 @@ class DemandSpec(_Strict):
 
     ``rates_csv`` / ``services_csv`` replace the shipped defaults (paths
     relative to the scenario file); ``calibrate_year`` scales unit costs to
-    the region's net costs per resident of that year (``null`` to skip).
+    the region's net costs per resident of that year (``null`` to skip);
+    ``price_year`` carries every euro to that year's prices with the index in
+    ``price_index_csv`` (``year,index[,source]``, relative to the scenario file).
     """
 
     rates_csv: str | None = None
     services_csv: str | None = None
     calibrate_year: int | None = 2016
+    price_year: int | None = None
+    price_index_csv: str | None = None
     morbidity: bool = True
     levers: LeversSpec = Field(default_factory=LeversSpec)
 
@@ -187,6 +197,8 @@ class NetworkSpec(_Strict):
 
     service_type: str = "health_station"
     year: int | None = None
+    #: Refuse a year past the last year of the service-point data (else: its last list).
+    strict_year: bool = False
     close: list[str] = Field(default_factory=list)
     open: list[NewServicePoint] = Field(default_factory=list)
 
@@ -195,11 +207,14 @@ class AccessSpec(_Strict):
     """Accessibility assessment of one service type (car travel times).
 
     ``year`` selects the service points operating then (default: the
-    network change year, else the base year).
+    network change year, else the base year); a year past the data gets the
+    last year's list, said in the run's meta, or is refused with
+    ``strict_year: true``.
     """
 
     service_type: str = "health_station"
     year: int | None = None
+    strict_year: bool = False
     thresholds: list[float] = Field(default_factory=lambda: [10.0, 15.0, 30.0])
     osm_pbf: str | None = None
 
@@ -227,6 +242,36 @@ class LocationSpec(_Strict):
     time_limit: float | None = Field(default=60.0, gt=0)
 
 
+class ChoiceSpec(_Strict):
+    """Freedom of choice of health station (:mod:`soteplan.choice`).
+
+    Residents of a named ``pilot`` (e.g. ``jyvaskyla-2017``), of the listed
+    ``municipalities`` or of the whole region choose among the health
+    stations; unset parameters take the literature defaults of
+    :data:`soteplan.choice.DEFAULT_PARAMS` (labelled assumptions).
+    ``capacity`` and ``sizes`` map station ids to persons / a size figure.
+    """
+
+    pilot: str | None = None
+    municipalities: list[str] = Field(default_factory=list)
+    year: int | None = None
+    decay: Literal["exponential", "power"] = "exponential"
+    beta: float | None = Field(default=None, gt=0)
+    opening_days_exponent: float | None = None
+    private_effect: float | None = None
+    capacity: dict[str, float] = Field(default_factory=dict)
+    sizes: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> ChoiceSpec:
+        if self.decay == "power" and self.beta is None:
+            raise ValueError("choice.decay power needs choice.beta (no literature default)")
+        bad = [k for k, v in {**self.capacity, **self.sizes}.items() if not v >= 0]
+        if bad:
+            raise ValueError(f"choice capacity and sizes must be >= 0: {bad}")
+        return self
+
+
 class Scenario(_Strict):
     """A what-if scenario: region, years, demography, levers, network, organisation.
 
@@ -248,11 +293,19 @@ class Scenario(_Strict):
     access: AccessSpec | None = None
     organisation: OrganisationSpec | None = None
     location: LocationSpec | None = None
+    choice: ChoiceSpec | None = None
 
     @model_validator(mode="after")
     def _years(self) -> Scenario:
         if self.target_year < self.base_year:
             raise ValueError(f"target_year {self.target_year} is before base_year {self.base_year}")
+        return self
+
+    @model_validator(mode="after")
+    def _choice_shorthand(self) -> Scenario:
+        # demand.levers.freedom_of_choice: true is shorthand for an empty choice: block
+        if self.demand.levers.freedom_of_choice and self.choice is None:
+            return self.model_copy(update={"choice": ChoiceSpec()})
         return self
 
     def engines(self) -> list[str]:
@@ -264,6 +317,8 @@ class Scenario(_Strict):
             out.append("organise")
         if self.location is not None:
             out.append("locate")
+        if self.choice is not None:
+            out.append("choice")
         return out
 
     def to_yaml(self) -> str:
@@ -308,13 +363,16 @@ def parse_scenario(
             for e in exc.errors()
         ]
         raise DataError(problems) from None
-    if base_dir is not None and (sc.demand.rates_csv or sc.demand.services_csv):
+    if base_dir is not None and (
+        sc.demand.rates_csv or sc.demand.services_csv or sc.demand.price_index_csv
+    ):
         d = sc.demand.model_copy(
             update={
                 k: str((base_dir / v).resolve())
                 for k, v in (
                     ("rates_csv", sc.demand.rates_csv),
                     ("services_csv", sc.demand.services_csv),
+                    ("price_index_csv", sc.demand.price_index_csv),
                 )
                 if v is not None
             }
@@ -322,4 +380,6 @@ def parse_scenario(
         sc = sc.model_copy(update={"demand": d})
     if (sc.demand.rates_csv is None) != (sc.demand.services_csv is None):
         raise ParameterError("give both demand.rates_csv and demand.services_csv, or neither")
+    if (sc.demand.price_year is None) != (sc.demand.price_index_csv is None):
+        raise ParameterError("give both demand.price_year and demand.price_index_csv, or neither")
     return sc

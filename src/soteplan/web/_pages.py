@@ -23,6 +23,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("/optimise", "optimise.html", "nav.optimise"),
     ("/organisation", "organisation.html", "nav.organisation"),
     ("/scenarios", "scenarios.html", "nav.scenarios"),
+    ("/choice", "choice.html", "nav.choice"),
 )
 
 _ROOT = Path(str(resources.files("soteplan.web")))
