@@ -16,6 +16,8 @@ BENCHMARKS = {
     "locate": "benchmarks.bench_locate",
     "regionalise": "benchmarks.bench_regionalise",
     "choice": "benchmarks.bench_choice",
+    "pathways": "benchmarks.bench_pathways",
+    "cli": "benchmarks.bench_cli",
     "guidance": "benchmarks.bench_guidance",
 }
 

@@ -18,7 +18,12 @@ def test_run_compare_list_show(tmp_path, monkeypatch, ks):
     for name in ("baseline-2040", "network-2026"):
         res = runner.invoke(app, ["run", str(SCENARIOS / f"{name}.yaml"), "--store", url])
         assert res.exit_code == 0, res.output
-        assert "stored run" in res.output and "housing_24h" in res.output
+        assert "stored run" in res.output
+        # service lines by name, not internal id; access as labelled percentages
+        assert "24-hour sheltered housing" in res.output and "housing_24h" not in res.output
+        if name == "network-2026":
+            assert "within 15 min, all residents" in res.output
+            assert "coverage.share_15" not in res.output
     res = runner.invoke(app, ["scenarios", "list", "--store", url, "--format", "csv"])
     assert res.exit_code == 0
     assert "baseline-2040" in res.output and "network-2026" in res.output
@@ -35,7 +40,8 @@ def test_run_compare_list_show(tmp_path, monkeypatch, ks):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "coverage.share_10" in res.output
+    assert "within 10 min, all residents" in res.output and "coverage.share_10" not in res.output
+    assert "Regular home care" in res.output and "home_care " not in res.output
     assert (tmp_path / "cmp.png").stat().st_size > 10_000
     res = runner.invoke(app, ["scenarios", "show", "network-2026", "--store", url, "--spec"])
     assert res.exit_code == 0 and "hs-179-tikkakoski" in res.output

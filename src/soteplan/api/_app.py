@@ -8,8 +8,10 @@ from fastapi import FastAPI
 
 from soteplan.api._cache import ResponseCache
 from soteplan.api._choice import choice_router
+from soteplan.api._docs import install_docs
 from soteplan.api._errors import install_error_handlers
 from soteplan.api._jobs import JobManager
+from soteplan.api._pathways import router as pathways_router
 from soteplan.api._routes import router
 from soteplan.api._security import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from soteplan.api._services import Services
@@ -46,7 +48,7 @@ def create_app(
         description="Planning a Finnish region's social and health care services. "
         "Every error has the body {ok: false, status, error, errors}.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served offline by install_docs (vendored Swagger UI)
         redoc_url=None,
     )
     app.state.services = Services(region)
@@ -55,9 +57,11 @@ def create_app(
     # None: the store's default ($SOTEPLAN_STORE or ./soteplan.sqlite)
     app.state.store_url = store_url
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.include_router(router)
     app.include_router(choice_router)
+    app.include_router(pathways_router)
     app.include_router(__import__("soteplan.api._guidance", fromlist=["router"]).router)
     if web:
         from soteplan.web import mount_web

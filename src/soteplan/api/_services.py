@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from soteplan.api._errors import EngineUnavailableError
@@ -191,7 +192,10 @@ class Services:
                 source[y] = "observed"
             elif proj_name is not None and y in set(r.projection(proj_name)["year"]):
                 p = r.projection(proj_name)
-                parts.append(p[p["year"] == y][["municipality", "year", "age", "population"]])
+                # the projection is in the division of its year (Kuhmoinen was still a member in
+                # 2019): keep the current municipalities, as the observed tables do
+                p = p[(p["year"] == y) & p["municipality"].isin(r.municipality_codes())]
+                parts.append(p[["municipality", "year", "age", "population"]])
                 source[y] = f"projection {proj_name}"
         if not parts:
             raise NotFoundError(f"no population by age for any of {list(years)}")
@@ -470,37 +474,89 @@ class Services:
     def locate(
         self, service: str, year: int | None, model: str, p: int, threshold: float
     ) -> dict[str, Any]:
-        """Choose ``p`` of the existing sites by p-median or maximal covering (MCLP)."""
+        """Choose ``p`` sites by p-median or maximal covering (MCLP), as ``soteplan locate``.
+
+        Candidates are the existing points of ``service`` plus the municipal centres and urban
+        settlements (``extended=True``), so a new site can be suggested for any service type,
+        also one with a single existing point (the emergency department). The result says the
+        mean travel time per resident of the chosen sites and of today's network (the existing
+        points), in minutes, and the share within ``threshold`` minutes of both.
+        """
         loc = engine("locate", "PMedian", "MaxCover", "region_location_input")
-        inp = loc.region_location_input(self.region, service, year=year)
+        self.check_service(service)
+        inp = loc.region_location_input(self.region, service, year=year, extended=True)
         cand = inp.candidates
+        n = len(cand)
+        if p > n:
+            raise ParameterError(f"p = {p} is more than the {n} candidate sites of {service}")
         kw = {"demand_ids": list(inp.demand_ids), "site_ids": list(cand.index.astype(str))}
         w = inp.weights("all")
         if model == "p-median":
             res = loc.PMedian.from_cost_matrix(inp.minutes, w, p=p, **kw).solve()
         else:
             res = loc.MaxCover.from_cost_matrix(inp.minutes, w, p=p, radius=threshold, **kw).solve()
+        existing = np.flatnonzero(inp.existing)
+        minutes = np.asarray(inp.minutes, dtype=float)
+        total = float(w.sum())
+
+        def served(cols: Any) -> tuple[float, float]:
+            t = np.nan_to_num(minutes[:, cols].min(axis=1), nan=np.inf)
+            finite = np.isfinite(t)
+            mean = float(w[finite] @ t[finite]) / float(w[finite].sum()) if finite.any() else 0.0
+            return mean, float(w[t <= threshold].sum()) / total if total else 0.0
+
+        mean_new, share_new = served(list(res.site_indices))
+        mean_now, share_now = served(list(existing)) if len(existing) else (float("nan"), 0.0)
+        chosen = {str(x) for x in res.site_ids}
         fac = gpd.GeoDataFrame(
-            cand[["name"]], geometry=gpd.points_from_xy(cand["x"], cand["y"]), crs="EPSG:3067"
+            pd.DataFrame(
+                {
+                    "name": cand["name"].astype(str).to_numpy(),
+                    "kind": cand["kind"].astype(str).to_numpy(),
+                    "municipality": cand["municipality"].astype(str).to_numpy(),
+                    "existing": np.asarray(inp.existing, dtype=bool).astype(int),
+                    "chosen": [int(str(i) in chosen) for i in cand.index],
+                },
+                index=pd.Index(cand.index.astype(str), name="id"),
+            ),
+            geometry=gpd.points_from_xy(cand["x"], cand["y"]),
+            crs="EPSG:3067",
         )
-        fac.index = pd.Index(cand.index.astype(str), name="id")
+        rows = []
+        for r in records(res.sites_frame()):
+            sid = r.get("site_id")
+            if sid in cand.index:
+                r = {
+                    "name": str(cand.at[sid, "name"]),
+                    "kind": str(cand.at[sid, "kind"]),
+                    "municipality": str(cand.at[sid, "municipality"]),
+                    "existing": bool(inp.existing[cand.index.get_loc(sid)]),
+                    **r,
+                }
+            rows.append(r)
         return {
             "model": model,
             "p": p,
             "service": service,
             "threshold_min": threshold,
             "objective": jsonable(res.objective),
+            "objective_units": "person-minutes" if model == "p-median" else "persons covered",
+            "mean_min": mean_new,
+            "share_within": share_new,
+            "today": {
+                "sites": len(existing),
+                "mean_min": jsonable(mean_now),
+                "share_within": share_now,
+            },
+            "population": total,
+            "candidates": n,
+            "new_sites": sorted(chosen - {str(cand.index[i]) for i in existing}),
             "status": jsonable(res.status.value),
             "gap": jsonable(res.gap),
             "sites": [str(x) for x in res.site_ids],
-            "sites_table": [
-                {"name": str(cand.at[r["site_id"], "name"]), **r}
-                if r.get("site_id") in cand.index
-                else r
-                for r in records(res.sites_frame())
-            ],
+            "sites_table": rows,
             "facilities": geojson(fac),
-            "meta": jsonable({**inp.meta, **res.meta}),
+            "meta": jsonable({**inp.meta, **res.meta, "mean_min_units": "minutes per resident"}),
         }
 
     # --------------------------------------------------------------- organise

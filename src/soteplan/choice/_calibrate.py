@@ -176,13 +176,20 @@ def calibrate_ml(
             step = np.linalg.solve(h, -g)
         except np.linalg.LinAlgError as exc:
             raise InfeasibleError("likelihood is flat: parameters not identifiable") from exc
+        # Newton decrement: half the expected gain of the full step; tiny = at the optimum
+        if float(g @ step) < tol * max(1.0, abs(ll)):
+            break
         lam = 1.0
+        improved = False
         while lam > 1e-8:
             cand = theta + lam * step
             ll_c, g_c, h_c = loglik(cand)
             if ll_c >= ll - 1e-12:
+                improved = True
                 break
             lam /= 2
+        if not improved:  # no step gains in floating point: the optimum within rounding
+            break
         theta, ll, g, h = cand, ll_c, g_c, h_c
         if np.abs(lam * step).max() < tol:
             break

@@ -345,18 +345,27 @@ def entrant_at(
 
 
 def entrant_in(setup: ChoiceSetup, postcode: str, **kw: Any) -> Entrant:
-    """An entrant at the point of a postal area of the setup's origins (see :func:`entrant_at`).
+    """An entrant where most residents of a postal area live (see :func:`entrant_at`).
+
+    Origins are resident points (ids ``<postcode>-s<settlement>`` / ``<postcode>-r<cell>``) or
+    postal centroids (id ``<postcode>``); the entrant stands at the postal area's most
+    populous origin.
 
     Raises
     ------
     NotFoundError
-        When the postcode is not one of the origins.
+        When no origin lies in the postal area.
     """
+    code = str(postcode)
     ids = [str(i) for i in setup.origins.ids]
-    if str(postcode) not in ids:
+    hits = [i for i, o in enumerate(ids) if o == code or o.split("-", 1)[0] == code]
+    if not hits:
+        codes = sorted({o.split("-", 1)[0] for o in ids})
         raise NotFoundError(
-            f"no postal area {postcode!r} among the origins; e.g. {', '.join(ids[:8])}"
+            f"no postal area {code!r} among the origins; e.g. {', '.join(codes[:8])}"
         )
-    x, y = setup.origins.xy[ids.index(str(postcode))]
-    kw.setdefault("id", f"entrant-{postcode}")
+    pop = setup.origins.population["all"]
+    best = max(hits, key=lambda i: float(pop[i]))
+    x, y = setup.origins.xy[best]
+    kw.setdefault("id", f"entrant-{code}")
     return entrant_at(setup, float(x), float(y), **kw)

@@ -31,12 +31,14 @@ def _register() -> None:
         demography,
         locate,
         organise,
+        pathways,
         region,
         scenario,
         web,
     )
 
-    for group in (demography, access, choice, locate, organise, scenario, web, region, data):
+    groups = (demography, access, choice, locate, organise, scenario, pathways, web, region, data)
+    for group in groups:
         group.register(app)
     __import__("soteplan.cli.guidance", fromlist=["register"]).register(app)
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -23,6 +24,40 @@ from rich.progress import (
 from rich.table import Table
 
 from soteplan.errors import SoteplanError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class LazyModule:
+    """A module imported on first attribute access, so that ``--help`` stays fast.
+
+    ``pd = lazy_module("pandas")`` at the top of a command module behaves as ``import pandas as
+    pd`` inside its functions, but pandas is only imported when a command actually runs.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._lazy_name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._lazy_name), attr)
+
+
+def lazy_module(name: str) -> Any:
+    """A :class:`LazyModule` for ``name``."""
+    return LazyModule(name)
+
+
+def lazy_function(module: str, name: str) -> Callable[..., Any]:
+    """``module.name`` called through a wrapper that imports ``module`` at the first call."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    call.__qualname__ = name
+    return call
+
 
 console = Console()
 err_console = Console(stderr=True)
@@ -78,29 +113,135 @@ def progress_bar(description: str, total: int | None = None) -> Iterator[Any]:
         yield update
 
 
-def frame_to_table(df: pd.DataFrame, *, title: str | None = None, float_digits: int = 1) -> Table:
-    """Render a DataFrame as a rich table (index shown when it is named)."""
-    table = Table(title=title, show_lines=False, header_style="bold")
+def _cells(df: pd.DataFrame, float_digits: int) -> tuple[list[str], list[bool], list[list[str]]]:
+    """Headers, right-justify flags and string cells of ``df`` (a named index becomes columns)."""
+    import pandas as pd
+
     show_index = df.index.name is not None or any(n is not None for n in df.index.names)
-    if show_index:
-        for name in df.index.names:
-            table.add_column(str(name))
-    for col in df.columns:
-        justify = "right" if pd.api.types.is_numeric_dtype(df[col]) else "left"
-        table.add_column(str(col), justify=justify)  # type: ignore[arg-type]
-    for idx, row in df.iterrows():
-        cells: list[str] = []
-        if show_index:
-            cells.extend(str(v) for v in (idx if isinstance(idx, tuple) else (idx,)))
-        for v in row:
-            if isinstance(v, float):
-                cells.append("" if pd.isna(v) else f"{v:,.{float_digits}f}".replace(",", " "))
-            elif isinstance(v, int):
-                cells.append(f"{v:,}".replace(",", " "))
-            else:
-                cells.append(str(v))
-        table.add_row(*cells)
+    flat = df.reset_index() if show_index else df
+    headers = [str(c) for c in flat.columns]
+
+    def fmt(v: Any) -> str:
+        if isinstance(v, bool):
+            return str(v)
+        if isinstance(v, float):
+            return "" if pd.isna(v) else f"{v:,.{float_digits}f}".replace(",", " ")
+        if isinstance(v, int):
+            return f"{v:,}".replace(",", " ")
+        return "" if v is None else str(v)
+
+    right = []
+    for c in flat.columns:
+        col = flat[c]
+        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        if not numeric and col.dtype == object and len(col):
+            numeric = all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in col.dropna()
+            )
+        right.append(bool(numeric))
+    # years are labels, not quantities: no thousands separator ("2020", not "2 020")
+    plain = [h == "year" or h.endswith("_year") or h.endswith(" year") for h in headers]
+    rows = [
+        [str(v) if p and isinstance(v, int) else fmt(v) for v, p in zip(row, plain, strict=True)]
+        for row in flat.itertuples(index=False, name=None)
+    ]
+    return headers, right, rows
+
+
+def _build_table(
+    headers: list[str],
+    right: list[bool],
+    rows: list[list[str]],
+    keep: list[int],
+    title: str | None,
+    compact: bool,
+    wrap_text: bool = False,
+    slack: int | None = None,
+) -> Table:
+    from rich import box
+
+    table = Table(
+        title=title,
+        show_lines=False,
+        header_style="bold",
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        show_edge=not compact,
+        pad_edge=not compact,
+        collapse_padding=compact,
+    )
+    spare = slack
+    for i in keep:
+        # numbers and names are never split over lines (a column too wide is left out instead);
+        # a long header may wrap at its spaces
+        if wrap_text and not right[i]:
+            # the last resort: a text column wraps at its spaces (numbers never do)
+            cell = max((len(w) for r in rows for w in r[i].split()), default=0)
+        else:
+            cell = max((len(r[i]) for r in rows), default=0)
+        word = max((len(w) for w in headers[i].split()), default=0)
+        width = max(cell, word)
+        cap = None
+        if spare is not None and len(headers[i]) > width:
+            # the headers do not all fit whole: this one gets what room is left, then wraps
+            extra = min(spare, len(headers[i]) - width)
+            spare -= extra
+            cap = width + extra
+        table.add_column(
+            headers[i], justify="right" if right[i] else "left", min_width=width, max_width=cap
+        )
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
     return table
+
+
+def fit_table(
+    df: pd.DataFrame,
+    *,
+    title: str | None = None,
+    float_digits: int = 1,
+    width: int | None = None,
+    droppable: tuple[str, ...] = (),
+) -> tuple[Table, list[str]]:
+    """A rich table of ``df`` that fits ``width`` columns (default: the terminal's).
+
+    Too wide in the usual framed style, the table is drawn compact (no side borders, single
+    spaces between columns); still too wide, the columns named in ``droppable`` are left out in
+    that order, and then text columns wrap at their spaces (numbers are never split).
+    Returns the table and the names of the columns left out (say them to the user).
+    """
+    headers, right, rows = _cells(df, float_digits)
+    width = width or console.width
+    keep = list(range(len(headers)))
+    dropped: list[str] = []
+    queue = [headers.index(c) for c in droppable if c in headers]
+
+    def natural(compact: bool, whole_headers: bool = True) -> int:
+        """Width of the table drawn without a width limit (headers whole or wrapped at spaces)."""
+        heads = headers if whole_headers else [max(h.split() or [h], key=len) for h in headers]
+        probe = Console(width=10_000, file=io.StringIO(), color_system=None)
+        probe.print(_build_table(heads, right, rows, keep, None, compact))
+        text = probe.file.getvalue()  # type: ignore[attr-defined]
+        return max((len(line.rstrip()) for line in text.splitlines()), default=0)
+
+    compact = natural(False) > width
+    while compact and natural(True, whole_headers=False) > width and queue:
+        i = queue.pop(0)
+        keep.remove(i)
+        dropped.append(headers[i])
+    wrap_text = compact and natural(True, whole_headers=False) > width
+    slack = None
+    if compact and natural(True) > width:
+        slack = max(0, width - natural(True, whole_headers=False))
+    table = _build_table(headers, right, rows, keep, title, compact, wrap_text, slack)
+    title_width = len(title or "")
+    if title_width > width:
+        table.title_justify = "left"
+    return table, dropped
+
+
+def frame_to_table(df: pd.DataFrame, *, title: str | None = None, float_digits: int = 1) -> Table:
+    """Render a DataFrame as a rich table (index shown when it is named), fitted to the terminal."""
+    return fit_table(df, title=title, float_digits=float_digits)[0]
 
 
 def print_frame(
@@ -110,19 +251,31 @@ def print_frame(
     title: str | None = None,
     meta: dict[str, Any] | None = None,
     float_digits: int = 1,
+    droppable: tuple[str, ...] = (),
 ) -> None:
-    """Print a result table as a rich table, CSV or JSON (records + meta)."""
+    """Print a result table as a rich table, CSV or JSON (records + meta).
+
+    As a table it fits the terminal: compact when needed, then without the ``droppable``
+    columns (in that order), saying which were left out.
+    """
     if fmt is OutputFormat.csv:
         typer.echo(df.to_csv(), nl=False)
     elif fmt is OutputFormat.json:
         records = json.loads(df.reset_index().to_json(orient="records", force_ascii=False))
         typer.echo(json.dumps({"meta": meta or {}, "rows": records}, ensure_ascii=False, indent=2))
     else:
-        console.print(frame_to_table(df, title=title, float_digits=float_digits))
+        table, dropped = fit_table(df, title=title, float_digits=float_digits, droppable=droppable)
+        console.print(table)
         if meta:
-            for key in ("source", "sources", "note", "approximation"):
+            for key in ("units", "source", "sources", "note", "approximation"):
                 if meta.get(key):
-                    console.print(f"[dim]{key}: {meta[key]}[/]")
+                    console.print(f"[dim]{key}: {meta[key]}[/]", highlight=False)
+        if dropped:
+            console.print(
+                f"[dim]left out at {console.width} columns: {', '.join(dropped)} "
+                "(wider terminal or --format csv shows all)[/]",
+                highlight=False,
+            )
 
 
 def ensure_dir(path: Path) -> Path:

@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from soteplan.cli._common import (
     OutputFormat,
     ensure_dir,
     err_console,
+    lazy_function,
+    lazy_module,
     print_frame,
     progress_bar,
 )
-from soteplan.demography import (
-    compare_with_observed,
-    compare_with_official,
-    project_region,
-    region_groups,
-    summary_table,
-)
-from soteplan.demography._series import dependency_then_and_projected, working_age_by_subregion
 from soteplan.errors import ParameterError
-from soteplan.region import Region, load_region
+
+if TYPE_CHECKING:
+    from soteplan.region import Region
+
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
+load_region = lazy_function("soteplan.region", "load_region")
+compare_with_observed = lazy_function("soteplan.demography", "compare_with_observed")
+compare_with_official = lazy_function("soteplan.demography", "compare_with_official")
+project_region = lazy_function("soteplan.demography", "project_region")
+region_groups = lazy_function("soteplan.demography", "region_groups")
+summary_table = lazy_function("soteplan.demography", "summary_table")
+dependency_then_and_projected = lazy_function(
+    "soteplan.demography._series", "dependency_then_and_projected"
+)
+working_age_by_subregion = lazy_function("soteplan.demography._series", "working_age_by_subregion")
 
 RegionOpt = Annotated[
     str, typer.Option("--region", "-r", help="Embedded region id or a region directory.")
@@ -125,11 +133,17 @@ def register(app: typer.Typer) -> None:
             meta["note"] += "; " + _RATIO_NOTE
             if "name" in table.columns:
                 table.index.name = "code"
+                # the total row is named in the name column too, so the code column can go
+                empty = table["name"].astype(str) == ""
+                table.loc[empty, "name"] = [str(i) for i in table.index[empty]]
+                table.index = [("" if e else i) for i, e in zip(table.index, empty, strict=True)]
+                table.index.name = "code"
         print_frame(
             table,
             fmt,
             title=f"{r.name_fi} demography summary, 31.12.{meta['year']} ({meta['grouping']})",
             meta=meta,
+            droppable=("code",),
         )
         if charts_dir is not None:
             _write_charts(r, charts_dir, None)
@@ -244,10 +258,34 @@ def register(app: typer.Typer) -> None:
             typer.echo("")
             typer.echo(_markdown(vs_obs.round(2), index_name="projection, year", sign=True))
             return
-        print_frame(
-            wide, fmt, title=f"Own projection (base {base_year}) vs {official}, %", meta=meta
-        )
+        if fmt is OutputFormat.table:
+            # one table per year, age bands as columns: readable in 80 columns
+            by_year = cmp.pivot_table(index="name", columns=["year", "band"], values="pct_error")
+            years = sorted({int(y) for y, _ in by_year.columns})
+            for i, y in enumerate(years):
+                part = by_year[y].reindex(order)
+                part.index.name = "municipality"
+                part.columns = [str(c) for c in part.columns]
+                print_frame(
+                    part,
+                    fmt,
+                    title=f"Own projection (base {base_year}) vs {official}, {y}: % error by age",
+                    meta=meta if i == len(years) - 1 else None,
+                )
+        else:
+            print_frame(
+                wide, fmt, title=f"Own projection (base {base_year}) vs {official}, %", meta=meta
+            )
+        mape.index.name = "band"
         print_frame(mape, fmt, title="Median absolute % error over municipalities", meta={})
+        if fmt is OutputFormat.table:
+            vs_obs = vs_obs.rename(
+                columns={
+                    "region_pct_error": "region % error",
+                    "median_abs_pct_error": "median |% error|",
+                    "max_abs_pct_error": "max |% error|",
+                }
+            )
         print_frame(vs_obs, fmt, title="Projected vs observed totals, %", meta={})
 
     @grp.command("charts")

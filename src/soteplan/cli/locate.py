@@ -6,12 +6,20 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from soteplan.cli._common import OutputFormat, console, ensure_dir, print_frame, progress_bar
+from soteplan.cli._common import (
+    OutputFormat,
+    console,
+    ensure_dir,
+    lazy_module,
+    print_frame,
+    progress_bar,
+)
 from soteplan.errors import ParameterError
+
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
 
 
 def _parse_p(spec: str) -> list[int]:
@@ -94,8 +102,15 @@ def _save_map(
     ax.set_axis_off()
     ax.legend(loc="lower left", fontsize=8)
     ax.set_aspect("equal")
-    fig.text(0.01, 0.01, "EPSG:3067. " + str(li.meta.get("approximation", ""))[:150], fontsize=6)
-    fig.savefig(path, dpi=130, bbox_inches="tight")
+    import textwrap
+
+    # the footer is wrapped in full (not cut at a character count) and kept inside the figure
+    footer = "Dots: demand points (size = residents, colour = minutes to the assigned site). "
+    footer += "EPSG:3067. " + str(li.meta.get("approximation", "") or "")
+    lines = textwrap.wrap(footer, 120)
+    fig.subplots_adjust(bottom=0.02 + 0.018 * len(lines))
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=6, va="bottom", wrap=False)
+    fig.savefig(path, dpi=130, bbox_inches="tight", pad_inches=0.15)
     plt.close(fig)
 
 

@@ -7,12 +7,20 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from soteplan.cli._common import OutputFormat, console, ensure_dir, print_frame, progress_bar
+from soteplan.cli._common import (
+    OutputFormat,
+    console,
+    ensure_dir,
+    lazy_module,
+    print_frame,
+    progress_bar,
+)
 from soteplan.errors import ParameterError
+
+np = lazy_module("numpy")
+pd = lazy_module("pandas")
 
 RegionOpt = Annotated[
     str, typer.Option("--region", "-r", help="Embedded region id or a region directory.")

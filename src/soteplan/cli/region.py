@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
-from soteplan.cli._common import OutputFormat, console, print_frame
-from soteplan.region import available_regions, load_region
+from soteplan.cli._common import OutputFormat, console, lazy_function, lazy_module, print_frame
+
+pd = lazy_module("pandas")
+available_regions = lazy_function("soteplan.region", "available_regions")
+load_region = lazy_function("soteplan.region", "load_region")
 
 RegionOpt = Annotated[
     str, typer.Option("--region", "-r", help="Embedded region id or a region directory.")

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from soteplan.cli._common import (
     OutputFormat,
     console,
     err_console,
-    frame_to_table,
+    lazy_function,
+    lazy_module,
     print_frame,
     progress_bar,
 )
-from soteplan.store import RunRecord, Store
+
+if TYPE_CHECKING:
+    from soteplan.store import RunRecord
+
+pd = lazy_module("pandas")
+Store = lazy_function("soteplan.store", "Store")
 
 StoreOpt = Annotated[
     str | None,
@@ -29,48 +35,149 @@ StoreOpt = Annotated[
 ]
 
 
+def _service_lines() -> dict[str, tuple[str, str]]:
+    """Service line id -> (label, unit) from the demand engine's shipped definitions."""
+    try:
+        from soteplan.demand import ServiceRates
+
+        sv = ServiceRates.default().services
+    except Exception:  # the demand engine is optional for printing a stored run
+        return {}
+    return {str(i): (str(r["label"]), str(r["unit"])) for i, r in sv.iterrows()}
+
+
+_ACCESS_MEASURE = re.compile(r"^(coverage\.share_(\d+)|nearest_min\.(mean|p90)) \((.+)\)$")
+
+
+def _access_rows(acc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Access measures with labels and units: shares as percentages, times in minutes."""
+    rows = []
+    for key, v in acc.items():
+        if not isinstance(v, dict):
+            continue
+        m = _ACCESS_MEASURE.match(key)
+        band = m.group(4) if m else ""
+        who = "all residents" if band == "all" else f"residents aged {band}"
+        if m and m.group(2):
+            label, unit, scale = f"within {m.group(2)} min, {who}", "%", 100.0
+        elif m and m.group(3):
+            what = "mean" if m.group(3) == "mean" else "90th percentile of"
+            label, unit, scale = f"{what} minutes to the nearest, {who}", "min", 1.0
+        else:
+            label, unit, scale = key, "", 1.0
+        before, after = float(v["before"]) * scale, float(v["after"]) * scale
+        rows.append(
+            {
+                "measure": label,
+                "unit": unit,
+                "before": before,
+                "after": after,
+                "change": after - before,
+            }
+        )
+    return rows
+
+
+def _print_comparison(cmp: Any, d: Any, c: Any, acc: Any, year: int, meta: dict[str, Any]) -> None:
+    """The comparison as labelled tables: service-line names, units, percentages, M€."""
+    lines = _service_lines()
+    price = cmp.meta.get("price_year")
+    rows = []
+    for svc, r in d.iterrows():
+        label, unit = lines.get(str(svc), (str(svc), ""))
+        rows.append(
+            {
+                "service line": label,
+                "unit": f"{unit} / year" if unit else "",
+                cmp.a: round(float(r["volume_a"])),
+                cmp.b: round(float(r["volume_b"])),
+                "change %": float(r["volume_pct"]),
+                f"cost change M€ ({price})": round(float(r["cost_eur_diff"]) / 1e6, 1),
+            }
+        )
+    print_frame(
+        pd.DataFrame(rows, dtype=object).set_index("service line"),
+        OutputFormat.table,
+        title=f"Demand {year}: {cmp.b} − {cmp.a}",
+        meta=meta,
+        droppable=("unit",),
+    )
+    cost = pd.DataFrame(
+        {
+            f"{cmp.a} M€": (c["cost_eur_a"] / 1e6).round(1),
+            f"{cmp.b} M€": (c["cost_eur_b"] / 1e6).round(1),
+            "difference M€": (c["cost_eur_diff"] / 1e6).round(1),
+            "difference € per resident": c["per_resident_diff"].round(0),
+        }
+    )
+    cost.index = [str(int(i)) for i in cost.index]
+    cost.index.name = "year"
+    print_frame(cost, OutputFormat.table, title=f"Cost ({price} prices)")
+    if len(acc):
+        rows = []
+        for (measure, band), r in acc.iterrows():
+            lab = _access_rows({f"{measure} ({band})": {"before": r["a"], "after": r["b"]}})[0]
+            rows.append(
+                {
+                    "measure": lab["measure"],
+                    "unit": lab["unit"],
+                    cmp.a: lab["before"],
+                    cmp.b: lab["after"],
+                    "difference": lab["change"],
+                }
+            )
+        print_frame(
+            pd.DataFrame(rows).set_index("measure"),
+            OutputFormat.table,
+            title="Access (region)",
+            droppable=("unit",),
+        )
+
+
 def _headline(rec: RunRecord) -> None:
     s = rec.summary
     years = sorted(s.get("demand", {}))
     if len(years) >= 1:
         d = s["demand"]
+        lines = _service_lines()
         rows = []
         for svc in d[years[0]]["volume"]:
-            row = {"service": svc}
+            label, unit = lines.get(svc, (svc, ""))
+            row = {"service line": label, "unit": f"{unit} / year" if unit else ""}
             for y in years:
-                row[y] = d[y]["volume"][svc]
+                row[str(y)] = round(float(d[y]["volume"][svc]))
             if len(years) == 2:
                 a, b = d[years[0]]["volume"][svc], d[years[1]]["volume"][svc]
                 row["change %"] = 100 * (b / a - 1) if a else float("nan")
             rows.append(row)
-        for key, label in (
-            ("population", "population"),
-            ("cost_eur", f"cost M€ ({rec.meta.get('price_year')} prices)"),
-            ("cost_eur_per_resident", "cost € per resident"),
-            ("trips", "in-person contacts (trips)"),
+        for key, label, unit in (
+            ("population", "population", "persons"),
+            ("cost_eur", "cost", f"M€ ({rec.meta.get('price_year')} prices)"),
+            ("cost_eur_per_resident", "cost per resident", "€"),
+            ("trips", "in-person contacts (trips)", "trips / year"),
         ):
-            row = {"service": label}
+            row = {"service line": label, "unit": unit}
             for y in years:
                 v = d[y][key]
-                row[y] = v / 1e6 if key == "cost_eur" else v
+                row[str(y)] = round(v / 1e6, 1) if key == "cost_eur" else round(float(v))
             if len(years) == 2 and d[years[0]][key]:
                 row["change %"] = 100 * (d[years[1]][key] / d[years[0]][key] - 1)
             rows.append(row)
-        df = pd.DataFrame(rows).set_index("service")
-        console.print(frame_to_table(df, title=f"Demand and cost: {rec.name}"))
+        df = pd.DataFrame(rows, dtype=object).set_index("service line")
+        print_frame(
+            df,
+            OutputFormat.table,
+            title=f"Demand and cost: {rec.name}",
+            droppable=("unit",),
+        )
     acc = s.get("access")
     if acc:
-        rows = [
-            {"measure": k, "before": v["before"], "after": v["after"]}
-            for k, v in acc.items()
-            if isinstance(v, dict)
-        ]
         print_frame(
-            pd.DataFrame(rows).set_index("measure"),
+            pd.DataFrame(_access_rows(acc)).set_index("measure"),
             OutputFormat.table,
             title=f"Access to {acc.get('service_type')}, network of {acc.get('network_year')} "
             "(network change: before → after)",
-            float_digits=3,
+            float_digits=1,
         )
         net = ((rec.meta.get("engines") or {}).get("access") or {}).get("network") or {}
         if net.get("note"):
@@ -162,25 +269,28 @@ def register(app: typer.Typer) -> None:
             ["volume_a", "volume_b", "volume_pct", "cost_eur_diff", "trips_diff"]
         ]
         meta = cmp.meta if fmt is OutputFormat.json else {"note": cmp.meta["direction"]}
-        print_frame(d, fmt, title=f"Demand {y}: {cmp.b} − {cmp.a}", meta=meta)
         c = cmp.cost.set_index("year")
         pick = [yy for yy in (c.index.min(), 2030, c.index.max()) if yy in c.index]
-        print_frame(
-            c.loc[
-                sorted(set(pick)),
-                ["cost_eur_a", "cost_eur_b", "cost_eur_diff", "per_resident_diff"],
-            ],
-            fmt,
-            title=f"Cost (euros per year, {cmp.meta.get('price_year', '?')} prices)",
-        )
-        if len(cmp.access):
-            acc = cmp.access[
-                cmp.access["measure"].str.startswith(("coverage.share_", "nearest_min.mean"))
-                & cmp.access["band"].isin(["all", "75+"])
+        c = c.loc[
+            sorted(set(pick)), ["cost_eur_a", "cost_eur_b", "cost_eur_diff", "per_resident_diff"]
+        ]
+        acc = cmp.access
+        if len(acc):
+            acc = acc[
+                acc["measure"].str.startswith(("coverage.share_", "nearest_min.mean"))
+                & acc["band"].isin(["all", "75+"])
             ].set_index(["measure", "band"])
-            print_frame(acc, fmt, title="Access (region)", float_digits=3)
+        if fmt is not OutputFormat.table:
+            print_frame(d, fmt, title=f"Demand {y}: {cmp.b} − {cmp.a}", meta=meta)
+            print_frame(c, fmt, title="Cost (euros per year)")
+            if len(acc):
+                print_frame(acc, fmt, title="Access (region)", float_digits=3)
         else:
-            err_console.print("no access results in one of the runs")
+            _print_comparison(cmp, d, c, acc, y, meta)
+        if not len(acc):
+            err_console.print(
+                "no access results in one of the runs (its scenario has no access or network block)"
+            )
         if not no_plot:
             out = plot or Path(f"{cmp.a}-vs-{cmp.b}.png")
             plot_comparison(cmp, out)

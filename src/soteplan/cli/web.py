@@ -22,8 +22,14 @@ def register(app: typer.Typer) -> None:
             None, "--get", help="Print the response to one GET path (e.g. /api/v1/health) and exit."
         ),
     ) -> None:
-        """Start the web app and REST API (default http://127.0.0.1:8000, Keski-Suomi)."""
+        """Start the web app and REST API (default http://127.0.0.1:8000, Keski-Suomi).
+
+        On a loopback address a write token is generated at start and printed in the URL to
+        open (the page keeps it in a cookie); on any other address the writing routes need the
+        configured SOTEPLAN_API_TOKEN (or SOTEPLAN_API_TOKEN_FILE).
+        """
         from soteplan.api import create_app
+        from soteplan.api._security import configured_token, is_loopback, new_local_token
 
         web_app = create_app(region)
         if get is not None:
@@ -38,7 +44,27 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(0 if resp.status_code < 400 else 1)
         import uvicorn
 
-        err_console.print(f"soteplan: http://{host}:{port}/  (API docs: /api/docs; Ctrl-C stops)")
+        base = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+        if is_loopback(host):
+            web_app.state.local_token = new_local_token()
+            err_console.print(
+                f"soteplan: open {base}?token={web_app.state.local_token}\n"
+                "  (the token lets this browser save and run scenarios; it is new at every start)\n"
+                f"  API docs: {base}api/docs; Ctrl-C stops",
+                highlight=False,
+                soft_wrap=True,
+            )
+        else:
+            how = (
+                f"open {base}?token=<SOTEPLAN_API_TOKEN> once to save and run scenarios"
+                if configured_token()
+                else "saving and running scenarios is disabled: set SOTEPLAN_API_TOKEN"
+            )
+            err_console.print(
+                f"soteplan: {base}  ({how}; API docs: {base}api/docs; Ctrl-C stops)",
+                highlight=False,
+                soft_wrap=True,
+            )
         uvicorn.run(web_app, host=host, port=port, log_level="info")
 
     @app.command()
@@ -66,8 +92,14 @@ def register(app: typer.Typer) -> None:
         if scenario != "baseline":
             run = _scenario_run(scenario, store)
             region = getattr(getattr(run, "scenario", None), "region", None) or region
-        rep = build_report(region, lang=lang, service=service, close=close, scenario=run)
-        path = rep.write(out)
+        from soteplan.cli._common import progress_bar
+
+        with progress_bar("building the report (population, demography, access)") as advance:
+            rep = build_report(
+                region, lang=lang, service=service, close=close, scenario=run, progress=advance
+            )
+        with progress_bar(f"writing {out.name}"):
+            path = rep.write(out)
         console.print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -14,8 +15,9 @@ import jinja2
 from soteplan.api._errors import EngineUnavailableError
 from soteplan.api._services import Services, engine
 from soteplan.errors import ParameterError
-from soteplan.i18n import normalise_lang, t
+from soteplan.i18n import catalogue, normalise_lang, t
 from soteplan.report import _figures as fig
+from soteplan.report._notes import translate_notes
 
 __all__ = ["Report", "build_report"]
 
@@ -95,6 +97,49 @@ def _demand_rows(summary: dict[str, Any], lang: str) -> list[dict[str, str]]:
     return rows
 
 
+def _source_label(source: str, tr: Callable[..., str]) -> str:
+    """``observed`` / ``projection <name>`` / ``published <id>`` in the report language."""
+    kind, _, name = str(source).partition(" ")
+    label = tr(f"demo.source_{kind}")
+    return f"{label} ({name})" if kind == "projection" and name else label
+
+
+def _source_row(prov: Any, tr: Callable[..., str]) -> dict[str, str]:
+    """One row of the sources table: what the data is and who publishes it (not file names).
+
+    The embedded region's tables have their titles and publishers in the message catalogue
+    (``source.<table>.title|publisher``); another region's come from its provenance as written.
+    """
+    path = Path(str(prov.table))
+    keys = [f"{path.stem}_geo", path.stem] if path.suffix == ".geojson" else [path.stem]
+    key = next((k for k in keys if f"source.{k}.title" in catalogue()), None)
+    years = (getattr(prov, "extra", {}) or {}).get("years") or []
+    span = ""
+    if len(years) == 2 and all(isinstance(y, int) for y in years):
+        span = str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
+    return {
+        "title": tr(f"source.{key}.title") if key else str(prov.title),
+        "publisher": tr(f"source.{key}.publisher") if key else str(prov.publisher),
+        "years": span,
+        "licence": tr(f"source.{key}.licence")
+        if key and f"source.{key}.licence" in catalogue()
+        else str(prov.licence),
+    }
+
+
+def _open_health_stations(region: Any, summary: dict[str, Any], close: list[str]) -> int:
+    """Health stations operating in the report's network: the current ones minus closed ones."""
+    n = int(summary["service_points"].get("health_station", 0))
+    if not close:
+        return n
+    pts = region.service_points_in(None)
+    kinds = pts["type"] if "type" in pts.columns else None
+    if kinds is None:
+        return n
+    closed = [c for c in close if c in pts.index and kinds.at[c] == "health_station"]
+    return n - len(closed)
+
+
 def _guidance_section(s: Any, lang: str) -> dict[str, Any]:
     """Residents' voice and unmet needs, with the web app's own directory and survey if any."""
     from soteplan.guidance._report import report_section
@@ -111,6 +156,7 @@ def build_report(
     close: list[str] | None = None,
     title: str | None = None,
     scenario: Any | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Build the council report for a region, optionally with closed service points.
 
@@ -130,7 +176,16 @@ def build_report(
         A scenario run: a :class:`soteplan.scenario.ScenarioResult` or a stored
         :class:`soteplan.store.RunRecord`.  Its name, description, network
         change (closed points, service type) and demand/cost summary are used.
+    progress
+        Called as ``progress(done, total)`` after each of the report's steps (population,
+        demography, access, rendering).
     """
+    total_steps = 4
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, total_steps)
+
     s = services if isinstance(services, Services) else Services(services)
     lang = normalise_lang(lang)
     r = s.region
@@ -182,31 +237,44 @@ def build_report(
     munis = r.municipalities.loc[codes]
     pop = r.population_total(year)
     ctx["population_map"] = fig.population_map(
-        munis, pop, r.service_points_in(None), svc_labels, tr("report.population")
+        munis,
+        pop,
+        r.service_points_in(None),
+        svc_labels,
+        f"{tr('report.population')} ({tr('unit.persons')})",
     )
     ctx["population_rows"] = [
         {"code": c, "name": names[c], "population": _fmt(float(pop.get(c, 0)), 0, lang)}
         for c in pop.sort_values(ascending=False).index
     ]
+    step(1)
 
     pyr_year = r.age_sex_years[-1] if r.age_sex_years else None
     if pyr_year is not None:
         p = s.pyramid(pyr_year)
         ctx["pyramid_year"] = pyr_year
         ctx["pyramid"] = fig.pyramid_chart(
-            p["groups"], p["male"], p["female"], tr("demo.men"), tr("demo.women")
+            p["groups"],
+            p["male"],
+            p["female"],
+            tr("demo.men"),
+            tr("demo.women"),
+            xlabel=tr("report.pyramid_unit"),
         )
     try:
         import pandas as pd
 
         dr = s.dependency_ratio(list(DEPENDENCY_YEARS))
         frame = pd.DataFrame(dr["by_municipality"])
-        ctx["dependency"] = fig.dependency_chart(frame, names, tr("demo.dependency"))
+        ctx["dependency"] = fig.dependency_chart(frame, names, tr("report.dependency_unit"))
         ctx["dependency_years"] = dr["years"]
         ctx["dependency_missing"] = dr["missing_years"]
-        ctx["dependency_source"] = dr["source"]
+        ctx["dependency_source"] = {
+            y: _source_label(v, tr) for y, v in (dr["source"] or {}).items()
+        }
     except EngineUnavailableError as exc:
         unavailable.append(str(exc))
+    step(2)
 
     try:
         acc = engine("access", "assess", "what_if", "region_groupings")
@@ -260,7 +328,13 @@ def build_report(
             for row in cov.itertuples()
         ]
         ctx["access_map"] = fig.access_map(
-            munis, after.origins_frame(), fac, close, tr("report.access_map")
+            munis,
+            after.origins_frame(),
+            fac,
+            close,
+            tr("report.access_map_dots"),
+            open_label=tr("report.access_open", service=tr(f"svc.{service}")),
+            closed_label=tr("report.access_closed"),
         )
         meta_approx = after.meta.get("approximation")
         if meta_approx:
@@ -272,6 +346,7 @@ def build_report(
     except EngineUnavailableError as exc:
         unavailable.append(str(exc))
         ctx["coverage_text"] = ""
+    step(3)
 
     try:
         from soteplan.errors import SoteplanError
@@ -282,25 +357,54 @@ def build_report(
     except (EngineUnavailableError, SoteplanError) as exc:
         unavailable.append(str(exc))
 
+    from soteplan.errors import SoteplanError
+
+    try:
+        from soteplan.api._pathways import _inputs
+        from soteplan.pathways._report import report_section
+
+        ctx["pathways"] = report_section(
+            *_inputs(str(s.region_ref), True), tr, lambda x, d: _fmt(x, d, lang)
+        )
+    except (ImportError, SoteplanError) as exc:
+        unavailable.append(f"pathways: {exc}")
     ctx["summary_text"] = tr(
         "report.summary_text",
         population=_fmt(summary["population"], 0, lang),
         year=year,
         n=summary["municipalities"],
-        hs=summary["service_points"].get("health_station", 0),
+        hs=_open_health_stations(r, summary, close),
         cov=ctx.get("coverage_text", ""),
     )
     ctx["voice"] = _guidance_section(s, lang=lang)  # soteplan.guidance: residents' voice
     approx.extend(scenario_approx)
     ctx["approximations"] = list(dict.fromkeys(a for a in approx if a))
+    shown, untranslated = translate_notes(
+        [*ctx["approximations"], *([ctx["access_method"]] if ctx.get("access_method") else [])],
+        lang,
+    )
+    n_approx = len(ctx["approximations"])
+    ctx["approximations_shown"] = list(dict.fromkeys(shown[:n_approx]))
+    ctx["access_method_shown"] = shown[n_approx] if len(shown) > n_approx else ""
+    ctx["notes_untranslated"] = untranslated
     ctx["unavailable"] = unavailable
-    ctx["sources"] = list(r.provenance.values())
+    ctx["sources"] = [_source_row(prov, tr) for prov in r.provenance.values()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.files("soteplan.report") / "templates")),
         autoescape=True,
     )
     html = env.get_template("report.html").render(**ctx)
-    sections = ("summary", "population", "access", "choice", "voice", "assumptions", "sources")
+    sections = (
+        "summary",
+        "population",
+        "access",
+        "choice",
+        "pathways",
+        "voice",
+        "assumptions",
+        "sources",
+    )
+    step(4)
     return Report(
         region_id=r.id,
         lang=lang,

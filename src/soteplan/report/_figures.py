@@ -71,9 +71,9 @@ def population_map(
 
 
 def pyramid_chart(
-    groups: list[str], male: list[int], female: list[int], men: str, women: str
+    groups: list[str], male: list[int], female: list[int], men: str, women: str, xlabel: str = ""
 ) -> str:
-    """Population pyramid: persons by five-year age group and sex."""
+    """Population pyramid: persons by five-year age group and sex (``xlabel``: the unit)."""
     fig, ax = plt.subplots(figsize=(6.0, 4.2))
     y = range(len(groups))
     ax.barh(list(y), [-v for v in male], color="#2c7fb8", label=men)
@@ -81,6 +81,8 @@ def pyramid_chart(
     ax.set_yticks(list(y), groups, fontsize=7)
     ticks = ax.get_xticks()
     ax.set_xticks(ticks, [f"{abs(int(v)):,}".replace(",", " ") for v in ticks], fontsize=7)
+    if xlabel:
+        ax.set_xlabel(xlabel, fontsize=8)
     ax.legend(fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     return data_uri(fig)
@@ -106,8 +108,14 @@ def access_map(
     facilities: gpd.GeoDataFrame,
     closed: list[str],
     label: str,
+    open_label: str = "",
+    closed_label: str = "",
 ) -> str:
-    """Postcode areas coloured by minutes to the nearest service point; closed points marked."""
+    """Postcode areas coloured by minutes to the nearest service point; closed points marked.
+
+    ``label`` names the colour bar (what the dots are and their unit); ``open_label`` and
+    ``closed_label`` the squares (operating points) and crosses (closed ones) in the legend.
+    """
     fig, ax = plt.subplots(figsize=(6.2, 7.0))
     munis.plot(ax=ax, color="#f4f6f8", edgecolor="#5a6b7a", linewidth=0.5)
     origins.plot(
@@ -129,8 +137,18 @@ def access_map(
         edgecolor="white",
         linewidth=0.4,
         zorder=3,
+        label=open_label or None,
     )
     if is_closed.any():
-        facilities[is_closed].plot(ax=ax, color="#a4161a", markersize=60, marker="X", zorder=4)
+        facilities[is_closed].plot(
+            ax=ax,
+            color="#a4161a",
+            markersize=60,
+            marker="X",
+            zorder=4,
+            label=closed_label or None,
+        )
+    if open_label:
+        ax.legend(loc="lower left", fontsize=7, frameon=True)
     _frame(ax)
     return data_uri(fig)

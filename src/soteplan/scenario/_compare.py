@@ -34,6 +34,9 @@ class Comparison:
     access
         Region-level access measures of each run's final network: ``measure,
         band, a, b, diff`` (empty when a run has no access results).
+    pathways
+        Care pathways by ``pathway, year``: persons, contacts, cost, trips,
+        travel and third-sector share of both runs and B − A (empty without).
     meta
         Units, price year, years compared, approximations of both runs.
     """
@@ -44,6 +47,7 @@ class Comparison:
     cost: pd.DataFrame
     access: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    pathways: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _parts(r: Run) -> tuple[str, dict[str, pd.DataFrame], dict[str, Any]]:
@@ -127,7 +131,9 @@ def compare(a: Run, b: Run) -> Comparison:
         "direction": f"diff = {nb} − {na}",
         "approximation": {na: ma.get("approximation"), nb: mb.get("approximation")},
     }
-    return Comparison(na, nb, demand, cost, access, meta)
+    from soteplan.pathways._scenario import compare_pathway_tables
+
+    return Comparison(na, nb, demand, cost, access, meta, compare_pathway_tables(ta, tb))
 
 
 def plot_comparison(cmp: Comparison, path: str | Path) -> Path:

@@ -492,6 +492,18 @@ def run(
         except (SoteplanError, ImportError) as exc:
             skipped["choice"] = f"choice failed on the region's data: {exc}"
         tick()
+    if sc.pathways is not None:
+        from soteplan.pathways._scenario import run_pathways_block
+
+        t, s, m = run_pathways_block(
+            sc.pathways, region, base_year=sc.base_year, target_year=sc.target_year,
+            population=projection,
+        )  # fmt: skip
+        tables.update(t)
+        summary["pathways"] = s
+        engine_meta["pathways"] = m
+        ran.append("pathways")
+        tick()
 
     meta: dict[str, Any] = {
         "scenario": sc.name,

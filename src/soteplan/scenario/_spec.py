@@ -20,6 +20,7 @@ from soteplan.demand import (
     RemoteServices,
 )
 from soteplan.errors import DataError, DataProblem, ParameterError
+from soteplan.pathways._scenario import PathwaysBlock
 
 __all__ = [
     "AccessSpec",
@@ -294,6 +295,7 @@ class Scenario(_Strict):
     organisation: OrganisationSpec | None = None
     location: LocationSpec | None = None
     choice: ChoiceSpec | None = None
+    pathways: PathwaysBlock | None = None
 
     @model_validator(mode="after")
     def _years(self) -> Scenario:
@@ -319,6 +321,8 @@ class Scenario(_Strict):
             out.append("locate")
         if self.choice is not None:
             out.append("choice")
+        if self.pathways is not None:
+            out.append("pathways")
         return out
 
     def to_yaml(self) -> str:

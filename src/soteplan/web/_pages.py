@@ -5,13 +5,16 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from soteplan.i18n import DEFAULT_LANG, LANGS, catalogue, normalise_lang, t
+from soteplan.report._notes import NOTE_PATTERNS
+from soteplan.web._builder import install_builder
 
 __all__ = ["PAGES", "mount_web"]
 
@@ -24,6 +27,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("/organisation", "organisation.html", "nav.organisation"),
     ("/scenarios", "scenarios.html", "nav.scenarios"),
     ("/choice", "choice.html", "nav.choice"),
+    ("/pathways", "pathways.html", "nav.pathways"),
 )
 
 _ROOT = Path(str(resources.files("soteplan.web")))
@@ -41,7 +45,17 @@ def mount_web(app: FastAPI) -> None:
     templates = Jinja2Templates(directory=str(_ROOT / "templates"))
     app.mount("/static", StaticFiles(directory=str(_ROOT / "static")), name="static")
 
-    def render(request: Request, template: str, title_key: str, path: str) -> HTMLResponse:
+    def render(request: Request, template: str, title_key: str, path: str) -> Response:
+        from soteplan.api._security import TOKEN_COOKIE, token_is_valid
+
+        given = request.query_params.get("token")
+        if given is not None:
+            # the URL printed by `soteplan serve`: keep the token in a cookie, drop it from the URL
+            rest = urlencode([kv for kv in request.query_params.multi_items() if kv[0] != "token"])
+            target = RedirectResponse(path + (f"?{rest}" if rest else ""), status_code=303)
+            if token_is_valid(request, given):
+                target.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict", path="/")
+            return target
         lang, set_cookie = _lang(request)
         services = request.app.state.services
         region = services.region
@@ -56,6 +70,8 @@ def mount_web(app: FastAPI) -> None:
             "pages": PAGES,
             "region_id": region.id,
             "region_name": region.label(lang),
+            "can_write": token_is_valid(request, request.cookies.get(TOKEN_COOKIE)),
+            "note_patterns": [[pat, t(key, lang)] for pat, key in NOTE_PATTERNS],
         }
         resp = templates.TemplateResponse(request, template, ctx)
         if set_cookie:
@@ -66,7 +82,7 @@ def mount_web(app: FastAPI) -> None:
 
         def page(
             request: Request, _t: str = template, _k: str = title_key, _p: str = path
-        ) -> HTMLResponse:
+        ) -> Response:
             return render(request, _t, _k, _p)
 
         app.add_api_route(
@@ -116,6 +132,7 @@ def mount_web(app: FastAPI) -> None:
     def report_html(request: Request) -> Response:
         return report(request, "html")
 
+    install_builder(app, lambda request: _lang(request)[0])
     app.add_api_route("/report.pdf", report_pdf, methods=["GET"], include_in_schema=False)
     app.add_api_route("/report.html", report_html, methods=["GET"], include_in_schema=False)
     __import__("soteplan.web._resident", fromlist=["mount_resident"]).mount_resident(app)

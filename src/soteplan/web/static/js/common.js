@@ -13,6 +13,21 @@ export function t(key, params = {}) {
   return s;
 }
 
+const NOTE_PATTERNS = JSON.parse(document.getElementById("note-patterns")?.textContent || "[]").map(([p, m]) => [new RegExp(p), m]);
+
+/** An engine's English method/approximation note in the page language (as the report does). */
+export function note(text) {
+  const s = String(text ?? "").trim();
+  for (const [re, msg] of NOTE_PATTERNS) {
+    const m = s.match(re);
+    if (m) return m.slice(1).reduce((acc, v, i) => acc.replace(`{${i}}`, v), msg);
+  }
+  return s;
+}
+
+/** A ";"-separated list of notes, each translated. */
+export const notes = (text) => String(text ?? "").split(/;\s*/).filter(Boolean).map(note).join("; ");
+
 /** Format a number in the page locale. */
 export function num(x, digits = 0) {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";
@@ -41,10 +56,19 @@ export async function api(path, options = {}) {
 }
 export const regionApi = (path, options) => api(`/regions/${REGION}${path}`, options);
 
-/** Report an API failure: 501 means an engine is not installed yet. */
+/** Report an API failure in the page language (the API's English detail goes to the console). */
 export function showError(err) {
-  if (err.status === 501) status(`${t("msg.not_available")}: ${err.message}`, true);
-  else status(`${t("msg.error")}: ${err.message}`, true);
+  if (err?.message) console.warn("soteplan:", err.status ?? "", err.message);
+  const st = err?.status;
+  if (st === 503 && /SOTEPLAN_API_TOKEN/.test(err.message)) status(t("err.auth_disabled"), true);
+  else if (st === 401) status(t("err.auth_missing"), true);
+  else if (st === 501) status(t("msg.not_available"), true);
+  else if (st === 400 || st === 422) status(t("err.invalid", { status: st }), true);
+  else if (st === 404) status(t("err.not_found"), true);
+  else if (st === 409) status(t("err.infeasible"), true);
+  else if (st === 413) status(t("err.too_large"), true);
+  else if (st) status(t("err.server", { status: st }), true);
+  else status(err instanceof TypeError ? t("err.network") : `${t("msg.error")}: ${err?.message ?? ""}`, true);
 }
 
 /** A map with a plain background (no external tiles), fitted to a GeoJSON. */

@@ -1,5 +1,5 @@
 // Service network: travel-time map, coverage table, close a station and see who loses.
-import { regionApi, t, num, pct, status, showError, makeMap, bbox, addMunicipalities, addPoints, popupOn, escapeHtml, fillTable, steps } from "./common.js";
+import { regionApi, t, num, pct, status, showError, makeMap, bbox, addMunicipalities, addPoints, popupOn, escapeHtml, fillTable, steps, notes } from "./common.js";
 
 const closed = new Set();
 let names = {};
@@ -113,7 +113,7 @@ async function load() {
   facilities = cov.facilities;
   facilities.features.sort((a, b) => a.properties.name.localeCompare(b.properties.name, "fi"));
   renderCoverage(cov);
-  document.getElementById("approx").textContent = `${t("msg.approximation")}: ${cov.meta.approximation ?? ""}`;
+  document.getElementById("approx").textContent = `${t("msg.approximation")}: ${notes(cov.meta.approximation)}`;
   document.getElementById("network-year").textContent = networkYear(cov.meta.network);
   if (!map) {
     const munis = await regionApi("/municipalities");
@@ -128,7 +128,10 @@ async function load() {
     const labels = ["0–10", "10–15", "15–30", "30–45", "45+"];
     const colors = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"];
     document.getElementById("tt-legend").innerHTML = `${t("net.legend")}: ` +
-      labels.map((l, i) => `<span style="background:${colors[i]}"></span>${l} min`).join("");
+      labels.map((l, i) => `<span style="background:${colors[i]}; border-radius:50%"></span>${l} min`).join("") +
+      ` · <span style="background:#0b4f8a; border-radius:50%"></span>${escapeHtml(t("net.legend_open", { service: t(`svc.${service}`) }))}` +
+      `<span style="background:#a4161a; border-radius:50%"></span>${escapeHtml(t("net.legend_closed"))}` +
+      ` · ${escapeHtml(t("src.access"))}`;
     map.addLayer({ id: "closed", type: "circle", source: "facilities", filter: ["in", ["get", "id"], ["literal", []]],
       paint: { "circle-color": "#a4161a", "circle-radius": 8, "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
     map.on("click", "facilities", (e) => toggle(e.features[0].properties.id));
