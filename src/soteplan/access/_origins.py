@@ -412,7 +412,7 @@ def origins_from_resident_points(
             "age_bands": f"Paavo postal-area shares ({paavo_year}) for {n_paavo} areas, "
             f"raked per municipality to its {used} age structure",
             "approximation": "origins are DERIVED resident points (dasymetric estimate from "
-            "postal totals, YKR settlements and the WorldPop grid; not register locations); "
+            "postal totals, YKR settlements and the WorldPop grid, not register locations); "
             f"65+ and 75+ from each postal area's Paavo {paavo_year} share scaled to the "
             f"municipal age structure of {used}",
         },

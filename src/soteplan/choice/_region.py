@@ -74,7 +74,7 @@ DEFAULT_PARAMS = ChoiceParams(
     },
 )
 TODAY_APPROXIMATION = (
-    "today's areas approximated by assigning every postal area to its nearest health station "
+    "today's areas approximated by assigning every origin to its nearest health station "
     "by car time (no open catchment-area data)"
 )
 _SERVICE = "health_station"

@@ -7,11 +7,12 @@ import textwrap
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
-from soteplan.cli._common import OutputFormat, console, ensure_dir, print_frame
+from soteplan.cli._common import OutputFormat, console, ensure_dir, lazy_module, print_frame
 from soteplan.errors import ParameterError
+
+pd = lazy_module("pandas")
 
 
 def _pairs(specs: list[str] | None, option: str) -> dict[str, float]:

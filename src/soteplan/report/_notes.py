@@ -42,6 +42,26 @@ NOTE_PATTERNS: tuple[tuple[str, str], ...] = (
         r"^municipal boundaries are generalised \(1:4\.5M\)$",
         "note.boundaries_display",
     ),
+    (
+        r"^origins are DERIVED resident points \(dasymetric estimate from postal totals, YKR "
+        r"settlements and the WorldPop grid, not register locations\)$",
+        "note.resident_points",
+    ),
+    (
+        r"^65\+ and 75\+ from each postal area's Paavo ([0-9]{4}) share scaled to the municipal "
+        r"age structure of ([0-9]{4})$",
+        "note.paavo_age_bands",
+    ),
+    (
+        r"^today's areas approximated by assigning every origin to its nearest health station by "
+        r"car time \(no open catchment-area data\)$",
+        "note.choice_today_areas",
+    ),
+    (
+        r"^residents = postal-area persons \(postal totals ([0-9]{4}), derived points\) with the "
+        r"stations open in ([0-9]{4}) \(no postal-area population of that year in the package\)$",
+        "note.choice_residents",
+    ),
 )
 
 _COMPILED = tuple((re.compile(p), k) for p, k in NOTE_PATTERNS)
