@@ -198,7 +198,9 @@ def mount_resident(app: FastAPI) -> None:
     def planner_page(request: Request) -> Response:
         """Planner view (fi/en, the planner look): unmet needs, residents' voice, directory."""
         from soteplan.api._guidance import guide_of
+        from soteplan.api._security import TOKEN_COOKIE, token_is_valid
         from soteplan.i18n import catalogue
+        from soteplan.report._notes import NOTE_PATTERNS
         from soteplan.web._pages import PAGES, _lang
 
         lang, set_cookie = _lang(request)
@@ -215,6 +217,8 @@ def mount_resident(app: FastAPI) -> None:
             "region_id": region.id,
             "region_name": region.label(lang),
             "needs": list(guide_of(request.app).needs.needs),
+            "can_write": token_is_valid(request, request.cookies.get(TOKEN_COOKIE)),
+            "note_patterns": [[pat, t(key, lang)] for pat, key in NOTE_PATTERNS],
         }
         resp = templates.TemplateResponse(request, "guidance_planner.html", ctx)
         if set_cookie:
