@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python -m benchmarks [--quick] [--only network,locate,api_load,...]``.
+"""Run every benchmark: ``python -m benchmarks [--quick] [--only network,locate,guidance,...]``.
 
 Each benchmark prints its own table; figures are recorded in ``docs/benchmarks.md`` with the
 command that produced them.  Needs the ``bench`` extra (spopt, pandana, networkx, pyrosm).
@@ -19,6 +19,7 @@ BENCHMARKS = {
     "pathways": "benchmarks.bench_pathways",
     "cli": "benchmarks.bench_cli",
     "api_load": "benchmarks.bench_api_load",
+    "guidance": "benchmarks.bench_guidance",
 }
 
 

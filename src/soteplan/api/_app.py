@@ -143,6 +143,7 @@ def create_app(
     app.include_router(router)
     app.include_router(choice_router)
     app.include_router(pathways_router)
+    app.include_router(__import__("soteplan.api._guidance", fromlist=["router"]).router)
     if web:
         from soteplan.web import mount_web
 

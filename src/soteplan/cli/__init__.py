@@ -40,6 +40,7 @@ def _register() -> None:
     groups = (demography, access, choice, locate, organise, scenario, pathways, web, region, data)
     for group in groups:
         group.register(app)
+    __import__("soteplan.cli.guidance", fromlist=["register"]).register(app)
 
 
 _register()

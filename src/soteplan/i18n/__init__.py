@@ -16,10 +16,12 @@ from typing import Any
 
 from soteplan.errors import ParameterError
 
-__all__ = ["DEFAULT_LANG", "LANGS", "catalogue", "normalise_lang", "t"]
+__all__ = ["DEFAULT_LANG", "LANGS", "RESIDENT_LANGS", "catalogue", "normalise_lang", "t"]
 
 #: Supported interface languages; Finnish is the default.
 LANGS = ("fi", "en")
+#: Languages of the resident pages (``/palveluohjaus``); their keys have all three.
+RESIDENT_LANGS = ("fi", "sv", "en")
 DEFAULT_LANG = "fi"
 
 
@@ -65,5 +67,5 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
     entry = catalogue().get(key)
     if entry is None:
         raise ParameterError(f"no message {key!r} in the catalogue")
-    text = entry.get(normalise_lang(lang)) or entry[DEFAULT_LANG]
+    text = entry.get(lang if lang in RESIDENT_LANGS else DEFAULT_LANG) or entry[DEFAULT_LANG]
     return text.format(**fmt) if fmt else text

@@ -139,6 +139,14 @@ def _open_health_stations(region: Any, summary: dict[str, Any], close: list[str]
     return n - len(closed)
 
 
+def _guidance_section(s: Any, lang: str) -> dict[str, Any]:
+    """Residents' voice and unmet needs, with the web app's own directory and survey if any."""
+    from soteplan.guidance._report import report_section
+
+    guide, survey = getattr(s, "guidance_guide", None), getattr(s, "guidance_survey", None)
+    return report_section(s.region, lang, guide=guide, survey=survey)
+
+
 def build_report(
     services: Services | str | Path = "keski-suomi",
     *,
@@ -356,6 +364,7 @@ def build_report(
         hs=_open_health_stations(r, summary, close),
         cov=ctx.get("coverage_text", ""),
     )
+    ctx["voice"] = _guidance_section(s, lang=lang)  # soteplan.guidance: residents' voice
     approx.extend(scenario_approx)
     ctx["approximations"] = list(dict.fromkeys(a for a in approx if a))
     shown, untranslated = translate_notes(
@@ -373,7 +382,16 @@ def build_report(
         autoescape=True,
     )
     html = env.get_template("report.html").render(**ctx)
-    sections = ("summary", "population", "access", "choice", "pathways", "assumptions", "sources")
+    sections = (
+        "summary",
+        "population",
+        "access",
+        "choice",
+        "pathways",
+        "voice",
+        "assumptions",
+        "sources",
+    )
     step(4)
     return Report(
         region_id=r.id,

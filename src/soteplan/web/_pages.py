@@ -133,3 +133,4 @@ def mount_web(app: FastAPI) -> None:
     install_builder(app, lambda request: _lang(request)[0])
     app.add_api_route("/report.pdf", report_pdf, methods=["GET"], include_in_schema=False)
     app.add_api_route("/report.html", report_html, methods=["GET"], include_in_schema=False)
+    __import__("soteplan.web._resident", fromlist=["mount_resident"]).mount_resident(app)
