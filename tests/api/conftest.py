@@ -11,7 +11,11 @@ import pytest
 def app():
     from soteplan.api import create_app
 
-    return create_app("keski-suomi", max_body_bytes=64 * 1024)
+    app = create_app("keski-suomi", max_body_bytes=64 * 1024)
+    # one app serves the whole session: the compute routes' per-client limit is tested on an
+    # app of its own (test_compute_limit.py), not left to trip the other tests
+    app.state.rate_limiters = {"compute": None}
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -54,6 +54,7 @@ def server(tmp_path_factory):
     port = _free_port()
     store = tmp_path_factory.mktemp("store") / "runs.sqlite"
     app = create_app("keski-suomi", store_url=f"sqlite:///{store}")
+    app.state.rate_limiters = {"compute": None}  # one browser walks every page, many times
     app.state.local_token = LOCAL_TOKEN
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)

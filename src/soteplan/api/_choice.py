@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from soteplan.api._routes import ERRORS, Strict, Svc, _region_of, cached
+from soteplan.api._routes import COMPUTE_LIMIT, ERRORS, Strict, Svc, _region_of, cached
 from soteplan.api._serialise import geojson, jsonable, records
 from soteplan.api._services import Services
 
@@ -169,6 +169,7 @@ def _compute(s: Services, body: ChoiceRequest) -> dict[str, Any]:
     tags=["choice"],
     summary="Free choice of health station vs today's areas, with an optional what-if",
     responses=ERRORS,
+    dependencies=COMPUTE_LIMIT,
 )
 def choice(region: str, body: ChoiceRequest, request: Request, s: Svc) -> JSONResponse:
     _region_of(s, region)

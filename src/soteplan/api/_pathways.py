@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from soteplan.api._cache import ResponseCache, key_of
 from soteplan.api._errors import ApiError
+from soteplan.api._routes import COMPUTE_LIMIT, ERRORS
 from soteplan.api._serialise import jsonable, records
 from soteplan.api._services import Services
 
@@ -170,7 +171,7 @@ def pathway_run_payload(region_ref: str, pathway_id: str, body: PathwayRunBody) 
     return jsonable(out)
 
 
-@router.get("/pathways", summary="Built-in care and service pathways")
+@router.get("/pathways", summary="Built-in care and service pathways", responses=ERRORS)
 def list_pathways() -> list[dict[str, Any]]:
     from soteplan.pathways import builtin_ids, load_builtin
 
@@ -188,7 +189,11 @@ def list_pathways() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/pathways/{pathway_id}", summary="A pathway's stages, sources and assumptions")
+@router.get(
+    "/pathways/{pathway_id}",
+    summary="A pathway's stages, sources and assumptions",
+    responses=ERRORS,
+)
 def get_pathway(pathway_id: str) -> dict[str, Any]:
     return pathway_spec_payload(pathway_id)
 
@@ -196,6 +201,8 @@ def get_pathway(pathway_id: str) -> dict[str, Any]:
 @router.post(
     "/regions/{region}/pathways/{pathway_id}/run",
     summary="Run a pathway (cohort model) with levers, 2025–2040",
+    responses=ERRORS,
+    dependencies=COMPUTE_LIMIT,
 )
 def run_pathway(
     region: str, pathway_id: str, body: PathwayRunBody, request: Request, s: Svc

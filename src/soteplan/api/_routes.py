@@ -23,6 +23,7 @@ from soteplan.api._appstore import AppStore
 from soteplan.api._cache import ResponseCache, key_of
 from soteplan.api._errors import ApiError
 from soteplan.api._jobs import JobManager
+from soteplan.api._ratelimit import rate_limit
 from soteplan.api._scenarios import api_scenario
 from soteplan.api._security import require_token
 from soteplan.api._serialise import jsonable, records
@@ -54,9 +55,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (413, "request body too large"),
         (409, "conflict: no feasible solution, or the job has not finished"),
         (422, "invalid parameters"),
+        (429, "too many requests from this client (see Retry-After)"),
         (500, "internal error (a stable code; the detail is in the server log)"),
     ]
 }
+#: Per-client limit of the routes that compute (what-if, locate, comparisons, choice, pathways,
+#: the report): 2 requests/s sustained, bursts of 60; ``SOTEPLAN_RATE_LIMIT_COMPUTE`` changes
+#: it (``"<rate>/<burst>"`` or ``"off"``).
+COMPUTE_LIMIT = [Depends(rate_limit("compute", rate=2.0, burst=60))]
 #: Statuses of the routes that need the write token.
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
@@ -394,6 +400,7 @@ def access_nearest(
     tags=["access"],
     summary="Close/open service points: change in coverage and who loses",
     responses=ERRORS,
+    dependencies=COMPUTE_LIMIT,
 )
 def access_what_if(region: str, body: WhatIfRequest, request: Request, s: Svc) -> JSONResponse:
     _region_of(s, region)
@@ -419,6 +426,7 @@ def access_what_if(region: str, body: WhatIfRequest, request: Request, s: Svc) -
     tags=["locate"],
     summary="p-median or maximal covering location of p sites",
     responses=ERRORS,
+    dependencies=COMPUTE_LIMIT,
 )
 def locate(region: str, body: LocateRequest, request: Request, s: Svc) -> JSONResponse:
     _region_of(s, region)
@@ -437,6 +445,7 @@ def locate(region: str, body: LocateRequest, request: Request, s: Svc) -> JSONRe
     tags=["organise"],
     summary="Compare two organisation models",
     responses=ERRORS,
+    dependencies=COMPUTE_LIMIT,
 )
 def organise_compare(region: str, body: CompareRequest, request: Request, s: Svc) -> JSONResponse:
     _region_of(s, region)
@@ -522,6 +531,7 @@ def scenario_get(
     tags=["scenarios"],
     summary="Compare two stored runs (B - A)",
     responses=ERRORS,
+    dependencies=COMPUTE_LIMIT,
 )
 def scenario_compare(body: CompareRequest, request: Request) -> JSONResponse:
     store = _store(request)

@@ -131,6 +131,11 @@ def mount_web(app: FastAPI) -> None:
         return report(request, "html")
 
     install_builder(app, lambda request: _lang(request)[0])
-    app.add_api_route("/report.pdf", report_pdf, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/report.html", report_html, methods=["GET"], include_in_schema=False)
-    __import__("soteplan.web._resident", fromlist=["mount_resident"]).mount_resident(app)
+    from soteplan.api._routes import COMPUTE_LIMIT
+    from soteplan.web._resident import mount_resident
+
+    for route, fn in (("/report.pdf", report_pdf), ("/report.html", report_html)):
+        app.add_api_route(
+            route, fn, methods=["GET"], include_in_schema=False, dependencies=COMPUTE_LIMIT
+        )
+    mount_resident(app)
