@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _build import geo, models, population, provenance, services
+from _build import geo, models, population, provenance, residents, services
 from _build.common import Build, BuildError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,6 +48,7 @@ def build(raw: Path, out: Path) -> Build:
         geo.municipalities(b)
         geo.postal_areas(b)
         geo.urban_settlements(b)
+        residents.residents(b)
         geo.main_roads(b)
         services.service_points(b)
         models.organisation_models(b)
@@ -83,6 +84,8 @@ def _summary(b: Build, seconds: float) -> str:
         f"{p['population_2022_municipal_sum_22']:,}"
     )
     lines.append(
+        f"resident points: {f['residents']['points']} "
+        f"({f['residents']['settled_share_22'] * 100:.1f} % in settlements); "
         f"urban settlements: {f['settlements']['intersecting']}; roads: {f['roads']['lines']} "
         f"lines {f['roads']['km']} km; organisation models (areas): {f['organisation_models']}"
     )

@@ -231,6 +231,11 @@ def region_yaml(build: Build, attribution: list[str]) -> None:
             "since": 2021,
         },
         "population_years": [int(years[0]), int(years[-1])],
+        "service_network": {
+            "last_year": dict(build.figures["network_last_year"]),
+            "note": "the last year each service type's list describes; a later year is "
+            "answered with that year's list and says so (or refused with --strict-year)",
+        },
         "municipalities_current": list(CODES_22),
         "municipalities_former": {
             "291": "Kuhmoinen, member until 31.12.2020 (Pirkanmaa since 2021)"

@@ -18,6 +18,7 @@ ATTRIBUTION = [
     "Eurostat GISCO healthcare services (from THL TOPI), reused with attribution",
     "Kaisa Palo & Konsta Lavaste, Health stations in Finland 2013–2019 (MIT)",
     "© OpenStreetMap contributors (ODbL): health-station coordinates",
+    "WorldPop (www.worldpop.org), population 2020, CC BY 4.0 (resident points, derived)",
 ]
 
 _ORDER = [
@@ -32,6 +33,8 @@ _ORDER = [
     "service_points.csv",
     "postal_areas.csv",
     "postal_areas.geojson",
+    "postal_age_bands.csv",
+    "resident_points.csv",
     "urban_settlements.geojson",
     "net_costs.csv",
     "morbidity_index.csv",

@@ -134,6 +134,7 @@ def health_stations(build: Build) -> pd.DataFrame:
         build.path("health-stations-lavaste", "converted", "station_coordinates_tm35fin.csv")
     )
     last_data_year = int(h["year"].max())
+    build.figures["health_station_last_year"] = last_data_year
     rows = []
     for (code, place), g in h.sort_values("year").groupby(["code", "place"], sort=True):
         years = sorted(g["year"].unique())
@@ -301,6 +302,49 @@ def emergency_departments(build: Build, hospitals_df: pd.DataFrame) -> pd.DataFr
     )
 
 
+#: The last year each service type's list describes (written to region.yaml).
+#: health_station: the last sheet of the Palo & Lavaste workbook (checked in the build);
+#: hospital: Eurostat GISCO ref_date 2019-01-01; emergency_department: Nova's opening in
+#: 2021 (domain-facts S16), the last change the compiled list records.
+HOSPITAL_LIST_YEAR = 2019
+ED_LIST_YEAR = 2021
+
+
+def _date_central_hospital(hosp: pd.DataFrame) -> pd.DataFrame:
+    """End the old central hospital in 2020 and add Sairaala Nova from 2021 (S16)."""
+    i = hosp.index[hosp["name"] == "Keski-Suomen keskussairaala"]
+    if len(i) != 1:
+        raise BuildError("Keski-Suomen keskussairaala not found in the Eurostat list")
+    hosp = hosp.copy()
+    hosp.loc[i, "valid_to"] = 2020
+    hosp.loc[i, "source"] = "eurostat-gisco-healthcare-2019; wikipedia-ksshp-nova"
+    hosp.loc[i, "notes"] = (
+        hosp.loc[i, "notes"] + "; its hospital care and emergency department moved to Sairaala "
+        "Nova, which opened to patients on 19.1.2021 (domain-facts S16)"
+    )
+    nx, ny = nova_xy()
+    nova = {
+        **{c: pd.NA for c in hosp.columns},
+        "id": "hosp-179-sairaala-nova",
+        "type": "hospital",
+        "name": NOVA_NAME,
+        "provider_kind": "public",
+        "municipality": "179",
+        "x": nx,
+        "y": ny,
+        "valid_from": 2021,
+        "organizer": "Keski-Suomen sairaanhoitopiiri (2021–2022); Keski-Suomen "
+        "hyvinvointialue (from 2023)",
+        "outsourced": "false",
+        "source": "wikipedia-ksshp-nova",
+        "facility_type": "Central Hospital",
+        "address": "Hoitajantie 3, 40620 Jyväskylä",
+        "notes": "opened to patients 19.1.2021, 368 beds (domain-facts S16); not in the "
+        "Eurostat 2019 list, so the hospital list's last year stays 2019",
+    }
+    return pd.concat([hosp, pd.DataFrame([nova])], ignore_index=True)
+
+
 def service_points(build: Build) -> None:
     """service_points.csv: health stations, hospitals and emergency departments."""
     hs = health_stations(build)
@@ -321,6 +365,7 @@ def service_points(build: Build) -> None:
             flagged.append(r["id"])
     build.figures["hospitals"]["approximate_coordinates"] = flagged
     ed = emergency_departments(build, hosp)
+    hosp = _date_central_hospital(hosp)
     out = pd.concat([hs, hosp, ed], ignore_index=True)[COLUMNS]
     order = {"emergency_department": 0, "hospital": 1, "health_station": 2}
     out = out.assign(_t=out["type"].map(order)).sort_values(["_t", "id"]).drop(columns="_t")
@@ -334,6 +379,11 @@ def service_points(build: Build) -> None:
     if not (np.isin(out["municipality"], ALL_CODES)).all():
         raise BuildError("service point outside the region's municipalities")
     build.figures["service_points"] = out["type"].value_counts().sort_index().to_dict()
+    build.figures["network_last_year"] = {
+        "emergency_department": ED_LIST_YEAR,
+        "health_station": int(build.figures["health_station_last_year"]),
+        "hospital": HOSPITAL_LIST_YEAR,
+    }
     write_csv(build, "service_points.csv", out)
     lav, eu = SOURCES["lavaste"], SOURCES["eurostat"]
     build.record(
@@ -360,8 +410,13 @@ def service_points(build: Build) -> None:
         "notes); coordinates = the latest location (coordinate list matched by name, checked "
         "to lie in the station's municipality). Hospitals: points inside the 23 "
         "municipalities; facility_type kept; valid_from/valid_to empty (the list is a "
-        "snapshot at ref_date 2019-01-01). Emergency departments: the central hospital until "
-        "2020, Sairaala Nova from 2021",
+        "snapshot at ref_date 2019-01-01) except Keski-Suomen keskussairaala (valid_to 2020) "
+        "and Sairaala Nova (added, valid_from 2021, domain-facts S16). Emergency departments: "
+        "the central hospital until 2020, Sairaala Nova from 2021. The last year each type's "
+        "list describes is in region.yaml (service_network.last_year: health_station "
+        f"{build.figures['health_station_last_year']}, hospital {HOSPITAL_LIST_YEAR}, "
+        f"emergency_department {ED_LIST_YEAR}); a later year is answered with that year's "
+        "list and says so",
         approximations="hospital provider_kind is INFERRED (the source's public_private is "
         "empty): private if facility_type says private, the TOPI organisation id starts with "
         "6 (private providers) or the name has 'Oy'. Hospital bed capacity is not in the "

@@ -146,7 +146,7 @@ def test_keski_suomi_health_stations_2019(ks):
     hs = service_points(ks, "health_station", 2019)
     r = assess(g, o, hs, service="health_station")
     assert "approximate road network" in r.meta["approximation"]
-    assert "distributed" in r.meta["approximation"]
+    assert "DERIVED resident points" in r.meta["approximation"]
     total = r.coverage[(r.coverage.level == "region") & (r.coverage.band == "all")].iloc[0]
     assert total.population == pytest.approx(o.population["all"].sum())
     assert 0.5 < total.share_30 <= 1.0

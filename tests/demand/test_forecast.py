@@ -172,7 +172,7 @@ def test_prevention_only_changes_its_band_after_start(region):
 
 
 def test_remote_services_cut_trips_not_volume(region):
-    lev = DemandLevers(remote=RemoteServices(("primary_care",), 0.0, 0.3, 2020, 2025, 0.8))
+    lev = DemandLevers(remote=RemoteServices(("primary_care",), 0.288, 0.4, 2020, 2025, 0.8))
     base = forecast_demand(region, levers=None, years=[2030]).frame.set_index("service")
     alt = (
         forecast_demand(region, levers=lev, years=[2030])
@@ -181,10 +181,30 @@ def test_remote_services_cut_trips_not_volume(region):
     )
     b = base.groupby(level=0).sum(numeric_only=True)
     assert alt.loc["primary_care", "volume"] == pytest.approx(b.loc["primary_care", "volume"])
-    assert alt.loc["primary_care", "trips"] == pytest.approx(0.7 * b.loc["primary_care", "trips"])
-    assert alt.loc["primary_care", "cost_eur"] == pytest.approx(
-        b.loc["primary_care", "cost_eur"] * (0.7 + 0.3 * 0.8)
+    assert alt.loc["primary_care", "trips"] == pytest.approx(
+        (1 - 0.4) / (1 - 0.288) * b.loc["primary_care", "trips"]
     )
+    # Only the remote contacts beyond the measured baseline save staff time.
+    assert alt.loc["primary_care", "cost_eur"] == pytest.approx(
+        b.loc["primary_care", "cost_eur"] * (1 - (0.4 - 0.288) * (1 - 0.8))
+    )
+
+
+def test_remote_share_starts_at_its_measured_baseline(region):
+    from soteplan.demand import ServiceRates
+
+    rates = ServiceRates.default()
+    assert rates.remote_baseline["primary_care"] == pytest.approx(0.288)
+    fc = forecast_demand(region, years=[2020])
+    t = fc.frame.groupby("service").sum(numeric_only=True)
+    assert t.loc["primary_care", "trips"] == pytest.approx(0.712 * t.loc["primary_care", "volume"])
+    assert t.loc["specialised_care", "trips"] == pytest.approx(t.loc["specialised_care", "volume"])
+    assert "28.8 %" in fc.meta["approximation"]
+    assert any("S48" in s for s in fc.meta["sources"])
+    svc = rates.services.reset_index()
+    bad = svc.assign(remote_share=[1.5 if s == "home_care" else 0.0 for s in svc["service"]])
+    with pytest.raises(DataError, match=r"row 2.*remote_share"):
+        ServiceRates.from_frames(rates.rates, bad, services_name="services.csv")
 
 
 def test_heavy_user_targeting_uses_cost_share(region):

@@ -90,6 +90,32 @@ def test_calibration_follows_the_target_totals() -> None:
     assert set(res.meta["calibration_factors"]) == set(target)
 
 
+def test_calibration_by_band_scales_each_band_and_rejects_bad_bands() -> None:
+    base = base_frame(5)
+    bands = {2021: {(0, 64): 150_000.0, (65, 100): 60_000.0}}
+    res = project(base, Rates.closed(MUNIS), base_year=2020, to_year=2022, calibrate_bands=bands)
+    p = res.population[res.population["year"] == 2021]
+    assert p[p["age"] >= 65]["population"].sum() == pytest.approx(60_000.0)
+    assert p[p["age"] < 65]["population"].sum() == pytest.approx(150_000.0)
+    assert set(res.meta["calibration_band_factors"][2021]) == {"0-64", "65-100"}
+    with pytest.raises(ParameterError, match="overlap"):
+        project(
+            base,
+            Rates.closed(MUNIS),
+            base_year=2020,
+            to_year=2021,
+            calibrate_bands={2021: {(0, 70): 1.0, (65, 100): 1.0}},
+        )
+    with pytest.raises(ParameterError, match="not positive"):
+        project(
+            base,
+            Rates.closed(MUNIS),
+            base_year=2020,
+            to_year=2021,
+            calibrate_bands={2021: {(0, 100): -5.0}},
+        )
+
+
 def test_mortality_improvement_raises_survival() -> None:
     base = base_frame(6)
     closed = Rates.closed(MUNIS)

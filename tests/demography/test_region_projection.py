@@ -59,6 +59,28 @@ def test_calibrated_projection_hits_official_totals(region) -> None:  # type: ig
         assert tot[y] == pytest.approx(want[y])
 
 
+def test_calibration_by_age_band_hits_65_and_75_plus(region) -> None:  # type: ignore[no-untyped-def]
+    off = region.projection("statfin-2019")
+    off = off[off["municipality"].isin(region.municipality_codes())]
+    errors = {}
+    for by_age in (True, False):
+        res = project_region(
+            region, base_year=2020, to_year=2040, calibrate="statfin-2019", calibrate_by_age=by_age
+        )
+        p = res.population
+        for y in (2030, 2040):
+            for lo in (65, 75):
+                got = p[(p["year"] == y) & (p["age"] >= lo)]["population"].sum()
+                want = off[(off["year"] == y) & (off["age"] >= lo)]["population"].sum()
+                errors[(by_age, y, lo)] = 100 * (got / want - 1)
+        assert res.meta["calibrated_by_age"] is by_age
+    for y in (2030, 2040):
+        for lo in (65, 75):
+            assert abs(errors[(True, y, lo)]) < 1.0
+    # one factor for every age (the earlier behaviour) leaves 75+ in 2040 well below
+    assert errors[(False, 2040, 75)] < -3.0
+
+
 def test_chart_series(region) -> None:  # type: ignore[no-untyped-def]
     dep, meta = dependency_then_and_projected(region)
     assert len(dep) == 22 and dep["then"].notna().all() and dep["future"].notna().all()

@@ -126,4 +126,4 @@ def test_compare_at_postal_resolution() -> None:
     )  # fmt: skip
     rows = {r["measure"]: r["county-2023"] for r in out["rows"]}
     assert rows["mean min to hub"] > 0
-    assert "postal areas" in out["meta"]["travel_note"]
+    assert "resident points" in out["meta"]["travel_note"]

@@ -51,6 +51,7 @@ def test_english_html_and_bad_suffix(tmp_path):
 
     rep = build_report("keski-suomi", lang="en")
     assert "Data sources" in rep.html and "Current state" in rep.html
+    assert "Service network: the list of 2019" in rep.html  # the network year is stated
     p = rep.write(tmp_path / "r.html")
     assert p.read_text(encoding="utf-8").startswith("<!doctype html>")
     with pytest.raises(ParameterError):

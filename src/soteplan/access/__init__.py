@@ -25,10 +25,12 @@ from soteplan.access._origins import (
     Origins,
     origins_from_grid,
     origins_from_postal_areas,
+    origins_from_resident_points,
 )
 from soteplan.access._region import (
     HOME_CARE_APPROXIMATION,
     HOME_CARE_BASE,
+    ORIGIN_METHODS,
     region_anchors,
     region_graph,
     region_grid_origins,
@@ -44,6 +46,7 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "HOME_CARE_APPROXIMATION",
     "HOME_CARE_BASE",
+    "ORIGIN_METHODS",
     "AccessResult",
     "Origins",
     "WhatIfResult",
@@ -54,6 +57,7 @@ __all__ = [
     "gini",
     "origins_from_grid",
     "origins_from_postal_areas",
+    "origins_from_resident_points",
     "region_anchors",
     "region_graph",
     "region_grid_origins",

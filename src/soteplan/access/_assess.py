@@ -140,7 +140,9 @@ def assess(
     cap, cap_note = _capacity(facilities)
     acc, ratio = e2sfca(origins.population["all"], cap, tt.minutes, steps=e2sfca_steps)
     eq = {band: equity(origins, near.minutes, band=band) for band in origins.population}
-    notes = [n for n in (cap_note,) if n]
+    network = facilities.attrs.get("network")
+    net_note = str(network.get("note") or "") if isinstance(network, dict) else ""
+    notes = [n for n in (cap_note, net_note) if n]
     approximations = [
         a for a in (graph.meta.get("approximation"), origins.meta.get("approximation")) if a
     ]
@@ -162,6 +164,10 @@ def assess(
         "approximation": "; ".join(approximations) if approximations else None,
         "notes": notes,
     }
+    if isinstance(network, dict):
+        meta["network"] = dict(network)
+        if net_note:
+            meta["note"] = net_note
     return AccessResult(
         origins=origins,
         facilities=facilities,

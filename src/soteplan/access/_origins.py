@@ -12,7 +12,13 @@ import pandas as pd
 
 from soteplan.errors import DataError, DataProblem, MissingColumnError, NotFoundError
 
-__all__ = ["AGE_BANDS", "Origins", "origins_from_grid", "origins_from_postal_areas"]
+__all__ = [
+    "AGE_BANDS",
+    "Origins",
+    "origins_from_grid",
+    "origins_from_postal_areas",
+    "origins_from_resident_points",
+]
 
 #: Age bands reported by the access measures: name → lowest age (years).
 AGE_BANDS: dict[str, int] = {"all": 0, "65+": 65, "75+": 75}
@@ -262,4 +268,152 @@ def origins_from_grid(
         muni,
         pops,
         meta=meta,
+    )
+
+
+_POINT_COLUMNS = ("id", "postcode", "municipality", "population", "x", "y")
+_BAND_COLUMNS = {"65+": "age_65_plus", "75+": "age_75_plus"}
+#: Generous bounding box of Finland in EPSG:3067 (metres).
+_FINLAND_3067 = (40_000.0, 6_580_000.0, 780_000.0, 7_800_000.0)
+
+
+def _postal_band_shares(
+    postcodes: npt.NDArray[Any],
+    municipality: npt.NDArray[Any],
+    weight: npt.NDArray[np.float64],
+    postal_age_bands: pd.DataFrame | None,
+    muni_shares: pd.DataFrame,
+) -> tuple[dict[str, npt.NDArray[np.float64]], int]:
+    """Band share of every postal area, raked to the municipal share of the year.
+
+    Raw shares are Paavo's (``age_65_plus / population`` of the area); areas
+    without one (suppressed, missing) take their municipality's Paavo share.
+    Each municipality's shares are then scaled by one factor so that the
+    population-weighted mean equals the municipality's share in the year asked.
+    """
+    out: dict[str, npt.NDArray[np.float64]] = {}
+    n_paavo = 0
+    for band, col in _BAND_COLUMNS.items():
+        raw = pd.Series(np.nan, index=postcodes)
+        if postal_age_bands is not None and len(postal_age_bands):
+            pab = postal_age_bands.drop_duplicates("postcode").set_index(
+                postal_age_bands.drop_duplicates("postcode")["postcode"].astype(str)
+            )
+            tot = pd.to_numeric(pab["population"], errors="coerce")
+            cnt = pd.to_numeric(pab[col], errors="coerce")
+            share = (cnt / tot.where(tot > 0)).clip(0.0, 1.0)
+            raw = share.reindex(postcodes)
+        has = raw.notna().to_numpy()
+        n_paavo = int(has.sum())
+        frame = pd.DataFrame({"m": municipality, "w": weight, "s": raw.to_numpy(float)})
+        frame["ws"] = frame["w"] * frame["s"]
+        g = frame[has].groupby("m")
+        fallback = (g["ws"].sum() / g["w"].sum().where(g["w"].sum() > 0)).reindex(municipality)
+        s = np.where(has, frame["s"].to_numpy(float), fallback.to_numpy(float))
+        target = muni_shares[band].reindex(municipality).to_numpy(float)
+        s = np.where(np.isfinite(s), s, target)
+        frame["s"] = s
+        frame["ws"] = frame["w"] * s
+        g2 = frame.groupby("m")
+        mean = (g2["ws"].sum() / g2["w"].sum().where(g2["w"].sum() > 0)).reindex(municipality)
+        factor = np.where(mean.to_numpy(float) > 0, target / mean.to_numpy(float), 1.0)
+        out[band] = np.clip(s * factor, 0.0, 1.0)
+    out["75+"] = np.minimum(out["75+"], out["65+"])
+    return out, n_paavo
+
+
+def origins_from_resident_points(
+    points: pd.DataFrame,
+    population_age_sex: pd.DataFrame,
+    postal_age_bands: pd.DataFrame | None = None,
+    *,
+    year: int | None = None,
+    source: str = "resident_points",
+) -> Origins:
+    """Dasymetric resident points as origins, with age bands by postal area.
+
+    ``points`` is the region's ``resident_points`` table: one row per piece of
+    a postal area where residents live (a settlement part or a rural rest),
+    columns ``id, postcode, municipality, population, x, y`` (EPSG:3067
+    metres, persons).  The 65+ and 75+ bands of a point are its population
+    times its postal area's share of that band from ``postal_age_bands``
+    (Statistics Finland Paavo: ``postcode, population, age_65_plus,
+    age_75_plus``), scaled per municipality so that the municipality's share
+    equals its share in ``population_age_sex`` for ``year`` (the latest year
+    not after it).  Areas without Paavo figures take their municipality's.
+
+    Raises
+    ------
+    DataError
+        Naming the row and field of every missing column, negative or missing
+        population, coordinate outside Finland or duplicate id.
+    """
+    missing = [c for c in _POINT_COLUMNS if c not in points.columns]
+    if missing:
+        raise MissingColumnError(f"{source}: missing columns {missing}")
+    if postal_age_bands is not None:
+        need = ["postcode", "population", *_BAND_COLUMNS.values()]
+        gone = [c for c in need if c not in postal_age_bands.columns]
+        if gone:
+            raise MissingColumnError(f"postal_age_bands: missing columns {gone}")
+    pop = pd.to_numeric(points["population"], errors="coerce").to_numpy(float)
+    x = pd.to_numeric(points["x"], errors="coerce").to_numpy(float)
+    y = pd.to_numeric(points["y"], errors="coerce").to_numpy(float)
+    problems = [
+        DataProblem(source, int(i) + 2, "population", "missing or negative population")
+        for i in np.flatnonzero(~(pop >= 0))
+    ]
+    x0, y0, x1, y1 = _FINLAND_3067
+    for i in np.flatnonzero(~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))):
+        problems.append(
+            DataProblem(source, int(i) + 2, "x/y", "not a coordinate in Finland (EPSG:3067)")
+        )
+    ids = points["id"].astype(str).to_numpy()
+    for i in np.flatnonzero(pd.Series(ids).duplicated().to_numpy()):
+        problems.append(DataProblem(source, int(i) + 2, "id", f"duplicate id {ids[i]!r}"))
+    muni = points["municipality"].astype(str).str.zfill(3).to_numpy()
+    shares, used = _band_shares(population_age_sex, year)
+    for code in sorted(set(muni) - set(shares.index.astype(str))):
+        problems.append(DataProblem(source, None, "municipality", f"no age structure for {code}"))
+    if problems:
+        raise DataError(problems)
+    postcode = points["postcode"].astype(str).to_numpy()
+    area = pd.DataFrame({"p": postcode, "m": muni, "w": pop}).groupby(["p", "m"], sort=True)
+    area_w = area["w"].sum().reset_index()
+    band_share, n_paavo = _postal_band_shares(
+        area_w["p"].to_numpy(),
+        area_w["m"].to_numpy(),
+        area_w["w"].to_numpy(float),
+        postal_age_bands,
+        shares,
+    )
+    key = pd.MultiIndex.from_arrays([area_w["p"], area_w["m"]])
+    where = key.get_indexer(pd.MultiIndex.from_arrays([postcode, muni]))
+    pops = {"all": pop}
+    for band in ("65+", "75+"):
+        pops[band] = pop * band_share[band][where]
+    paavo_year = (
+        int(pd.to_numeric(postal_age_bands["year"], errors="coerce").max())
+        if postal_age_bands is not None
+        and "year" in postal_age_bands.columns
+        and len(postal_age_bands)
+        else None
+    )
+    return Origins(
+        ids,
+        np.column_stack([x, y]),
+        muni,
+        pops,
+        meta={
+            "origins": "resident points (dasymetric: postal-area population over the YKR "
+            "settlements inside it, the rest by the WorldPop 2020 grid)",
+            "population": "persons (postal totals 2022, derived points)",
+            "age_structure_year": used,
+            "age_bands": f"Paavo postal-area shares ({paavo_year}) for {n_paavo} areas, "
+            f"raked per municipality to its {used} age structure",
+            "approximation": "origins are DERIVED resident points (dasymetric estimate from "
+            "postal totals, YKR settlements and the WorldPop grid; not register locations); "
+            f"65+ and 75+ from each postal area's Paavo {paavo_year} share scaled to the "
+            f"municipal age structure of {used}",
+        },
     )

@@ -10,7 +10,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from soteplan.access._origins import Origins, origins_from_grid, origins_from_postal_areas
+from soteplan.access._origins import (
+    Origins,
+    origins_from_grid,
+    origins_from_postal_areas,
+    origins_from_resident_points,
+)
 from soteplan.errors import DataError, DataProblem, NotFoundError, ParameterError
 from soteplan.network import RoadGraph, from_osm, main_roads_graph
 
@@ -20,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HOME_CARE_APPROXIMATION",
     "HOME_CARE_BASE",
+    "ORIGIN_METHODS",
     "region_anchors",
     "region_graph",
     "region_groupings",
@@ -74,7 +80,10 @@ def region_anchors(region: Region) -> npt.NDArray[np.float64]:
 
     Municipal centres (``centre_x``/``centre_y`` of every municipality of the
     table), a representative point of every urban settlement, postal-area
-    points (the origins) and every service point of any year: ``(n, 2)`` array, duplicates removed.
+    centroids and every service point of any year: ``(n, 2)`` array, duplicates removed.
+    The resident points of :func:`region_origins` are not anchors: they join the
+    graph by their access legs, so the approximate network is the same for both
+    origin methods.
     """
     parts: list[npt.NDArray[np.float64]] = []
     m = region.municipalities
@@ -105,16 +114,49 @@ def _xy(frame: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
     return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()]).astype(np.float64)
 
 
-def region_origins(
-    region: Region, year: int | None = None, *, division: int | None = None
-) -> Origins:
-    """Postal-code areas of the region as origins (2022 population, age bands estimated).
+#: Origin methods of :func:`region_origins`.
+ORIGIN_METHODS = ("residents", "postal")
 
-    Areas without residents are left out, and so are areas of municipalities
-    outside the region's division (``None``: the current one, as for every
-    other region table).  The 65+ and 75+ bands come from the municipal age
-    structure of ``year`` (see :func:`~soteplan.access.origins_from_postal_areas`).
+
+def region_origins(
+    region: Region,
+    year: int | None = None,
+    *,
+    division: int | None = None,
+    method: str = "residents",
+) -> Origins:
+    """Origins of the region: where its residents live (default) or postal centroids.
+
+    ``method="residents"`` (the default, when the region has a
+    ``resident_points`` table) gives the dasymetric resident points of the
+    embedded data: each postal area's 2022 population spread over the YKR
+    settlements inside it and the rest by the WorldPop grid, with 65+ and 75+
+    from the postal area's Paavo age structure raked to the municipal age
+    structure of ``year`` (see
+    :func:`~soteplan.access.origins_from_resident_points`).  A region without
+    that table falls back to postal centroids and says so in ``meta["notes"]``.
+
+    ``method="postal"`` gives one origin per postal area at its centroid, with
+    the municipal age structure (the earlier default).
+
+    Areas or points without residents are left out, and so are those of
+    municipalities outside the region's division (``None``: the current one).
     """
+    if method not in ORIGIN_METHODS:
+        raise ParameterError(
+            f"origin method must be one of {', '.join(ORIGIN_METHODS)}, got {method!r}"
+        )
+    codes = region.municipality_codes(division)
+    if method == "residents" and region.has_table("resident_points"):
+        pts = region.table("resident_points")
+        if "municipality" in pts.columns:
+            pts = pts[pts["municipality"].astype(str).isin(codes)]
+        if "population" in pts.columns:
+            pts = pts[~(pd.to_numeric(pts["population"], errors="coerce") == 0)]
+        bands = region.table("postal_age_bands") if region.has_table("postal_age_bands") else None
+        return origins_from_resident_points(
+            pts.reset_index(drop=True), region.population_age_sex, bands, year=year
+        )
     if not region.has_table("postal_areas"):
         raise NotFoundError(f"region {region.id} has no postal_areas table")
     pa = region.table("postal_areas")
@@ -123,10 +165,14 @@ def region_origins(
     col = "population_2022" if "population_2022" in pa.columns else "population"
     pa = pa[pd.to_numeric(pa[col], errors="coerce").fillna(0) > 0]
     if "municipality" in pa.columns:
-        pa = pa[pa["municipality"].astype(str).isin(region.municipality_codes(division))]
-    return origins_from_postal_areas(
-        pa, region.population_age_sex, population_column=col, year=year
-    )
+        pa = pa[pa["municipality"].astype(str).isin(codes)]
+    o = origins_from_postal_areas(pa, region.population_age_sex, population_column=col, year=year)
+    if method == "residents":
+        o.meta["notes"] = [
+            *o.meta.get("notes", []),
+            f"region {region.id} has no resident_points table: postal centroids used",
+        ]
+    return o
 
 
 def region_grid_origins(
@@ -174,10 +220,16 @@ def service_types(region: Region) -> list[str]:
     return sorted({*region.service_points["type"].astype(str).unique(), HOME_CARE_BASE})
 
 
-def service_points(region: Region, service: str, year: int | None = None) -> gpd.GeoDataFrame:
+def service_points(
+    region: Region, service: str, year: int | None = None, *, strict: bool = False
+) -> gpd.GeoDataFrame:
     """Service points of one type operating in ``year`` (GeoDataFrame indexed by id).
 
     With ``year=None`` the points open at the end of the data (no ``valid_to``).
+    A year past the last year of the region's list is answered with that last
+    year's list, or refused with ``strict=True``
+    (:meth:`~soteplan.region.Region.network_year`); ``attrs["network"]`` says
+    which year the list is and carries the note every output prints.
 
     ``home_care_base`` returns one approximate base per member municipality
     at its centre; the approximation is recorded in ``attrs["approximation"]``.
@@ -200,17 +252,26 @@ def service_points(region: Region, service: str, year: int | None = None) -> gpd
             crs="EPSG:3067",
         )
         g.attrs["approximation"] = [HOME_CARE_APPROXIMATION]
+        g.attrs["network"] = {
+            "requested_year": year,
+            "network_year": year,
+            "last_data_year": None,
+            "beyond_data": False,
+            "note": "",
+        }
         return g
     if service not in service_types(region):
         raise ParameterError(
             f"unknown service {service!r}; available: {', '.join(service_types(region))}"
         )
-    sp = region.service_points_in(year, type=service)  # None: still open at the end of the data
+    # None: still open at the end of the data
+    sp = region.service_points_in(year, type=service, strict=strict)
+    network = dict(sp.attrs.get("network", {}))
     if "id" in sp.columns and sp.index.name != "id":
         sp = sp.set_index("id")
     sp = sp.copy()
     sp.index = sp.index.astype(str)
-    sp.attrs = {}
+    sp.attrs = {"network": network} if network else {}
     return sp
 
 

@@ -127,7 +127,11 @@ def _save_map(path: Path, region: Any, result: Any, closed: Any, opened: Any) ->
     title = f"{region.name_fi}: {result.meta['service']} ({n_points} points), car minutes"
     ax.set_title(title)
     ax.legend(loc="lower left")
-    foot = [result.meta.get("approximation") or "", *region.attribution]
+    foot = [
+        result.meta.get("note") or "",
+        result.meta.get("approximation") or "",
+        *region.attribution,
+    ]
     lines = [w for f in foot if f for w in textwrap.wrap(str(f), 150)]
     fig.text(0.01, 0.0, "\n".join(lines), fontsize=5.5, va="top")
     fig.savefig(path, dpi=120, bbox_inches="tight")
@@ -167,9 +171,25 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--grid",
                 help="Origins from a Statistics Finland population grid file (CSV, GeoPackage or "
-                "shapefile; 1 km or 250 m) instead of postal areas.",
+                "shapefile; 1 km or 250 m) instead of the region's resident points.",
             ),
         ] = None,
+        origins_method: Annotated[
+            str,
+            typer.Option(
+                "--origins",
+                help="Origins: 'residents' (dasymetric resident points, default) or 'postal' "
+                "(postal-area centroids).",
+            ),
+        ] = "residents",
+        strict_year: Annotated[
+            bool,
+            typer.Option(
+                "--strict-year",
+                help="Refuse a --year past the last year of the service-point data instead of "
+                "answering with the last year's list.",
+            ),
+        ] = False,
         region: Annotated[
             str, typer.Option("--region", "-r", help="Region id or directory.")
         ] = "keski-suomi",
@@ -211,8 +231,8 @@ def register(app: typer.Typer) -> None:
 
             origins = acc.region_grid_origins(reg, read_population_grid(grid))
         else:
-            origins = acc.region_origins(reg, year)
-        points = acc.service_points(reg, service, year)
+            origins = acc.region_origins(reg, year, method=origins_method)
+        points = acc.service_points(reg, service, year, strict=strict_year)
         opened = _parse_open(open_ or []) if open_ else None
         kw: dict[str, Any] = {
             "service": service,
@@ -226,9 +246,14 @@ def register(app: typer.Typer) -> None:
         else:
             wi, result, before = None, acc.assess(graph, origins, points, **kw), None
         table = _coverage_table(result, reg, band, by)
+        net = result.meta.get("network") or {}
+        net_year = net.get("network_year", year)
+        when = f" in {net_year}" if net_year else ""
+        if net.get("beyond_data"):
+            when = f" — network of {net_year}, asked {year}"
         title = (
-            f"{reg.name_fi}: {service}, {len(result.facilities)} points"
-            f"{f' in {year}' if year else ''} — car access, band {band}"
+            f"{reg.name_fi}: {service}, {len(result.facilities)} points{when}"
+            f" — car access, band {band}"
         )
         print_frame(table, fmt, title=title, meta=result.meta)
         eq = result.equity[band]
@@ -245,6 +270,8 @@ def register(app: typer.Typer) -> None:
             pa = reg.table("postal_areas")
             if "name" in pa.columns:
                 names = dict(zip(pa["postcode"].astype(str), pa["name"].astype(str), strict=False))
+        if grid is None and origins_method == "residents" and reg.has_table("resident_points"):
+            names = _resident_names(reg.table("resident_points"), names)
         if wi is not None and before is not None:
             region_rows = wi.delta[(wi.delta["level"] == "region") & (wi.delta["band"] == band)]
             keep = region_rows["measure"].str.match(
@@ -271,7 +298,7 @@ def register(app: typer.Typer) -> None:
                 print_frame(
                     show.set_index("origin"),
                     fmt,
-                    title=f"Who loses: {len(wi.losers)} postal areas, "
+                    title=f"Who loses: {len(wi.losers)} origins, "
                     f"{wi.meta['losers_population']:,.0f} residents "
                     f"(top {min(top, len(wi.losers))})",
                 )
@@ -315,3 +342,18 @@ def register(app: typer.Typer) -> None:
                 console.print(
                     f"wrote {gpkg}, {d / 'coverage.csv'}, {d / 'origins.csv'}, {d / 'map.png'}"
                 )
+
+
+def _resident_names(points: Any, postal: dict[str, str]) -> dict[str, str]:
+    """Origin id → "postal area (settlement)" or "postal area (rest)" for resident points."""
+    out = dict(postal)
+    for pid, pc, kind, sett in zip(
+        points["id"].astype(str),
+        points["postcode"].astype(str),
+        points.get("kind", pd.Series([""] * len(points))).astype(str),
+        points.get("settlement", pd.Series([""] * len(points))).fillna("").astype(str),
+        strict=False,
+    ):
+        base = postal.get(pc, pc)
+        out[pid] = f"{base} ({sett})" if kind == "settlement" and sett else f"{base} ({kind})"
+    return out

@@ -49,8 +49,8 @@ ResolutionOpt = Annotated[
     Resolution,
     typer.Option(
         "--resolution",
-        help="Residents at municipality centres, or spread over postal areas (weighted by "
-        "their 2022 residents) for the travel measures.",
+        help="Residents at municipality centres, or where they live ('postal': the region's "
+        "resident points, else postal-area centroids) for the travel measures.",
     ),
 ]
 YearOpt = Annotated[int | None, typer.Option(help="Population year (default: latest).")]

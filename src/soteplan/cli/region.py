@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -45,6 +46,28 @@ def register(app: typer.Typer) -> None:
         console.print("further tables: " + ", ".join(sorted(r.tables)))
         for line in r.attribution:
             console.print(f"[dim]{line}[/]")
+
+    @grp.command("network")
+    def network(
+        csv: Annotated[
+            Path, typer.Argument(help="Service-point CSV (the read_service_points format).")
+        ],
+        year: Annotated[int, typer.Option(help="The year the CSV's list describes.")],
+        out: Annotated[Path, typer.Option(help="New region directory to write.")],
+        region: RegionOpt = "keski-suomi",
+    ) -> None:
+        """Load a newer service list (e.g. today's stations) into a copy of a region.
+
+        The copy answers requests up to YEAR with the new list; use it with --region OUT.
+        """
+        from soteplan.region import read_service_points, update_service_network
+
+        d = update_service_network(region, read_service_points(csv), year, out)
+        r = load_region(d)
+        console.print(
+            f"wrote {d}: service network last years "
+            + ", ".join(f"{k} {v}" for k, v in sorted(r.network_last_years.items()))
+        )
 
     @grp.command("municipalities")
     def municipalities(

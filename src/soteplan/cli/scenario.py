@@ -68,9 +68,13 @@ def _headline(rec: RunRecord) -> None:
         print_frame(
             pd.DataFrame(rows).set_index("measure"),
             OutputFormat.table,
-            title=f"Access to {acc.get('service_type')} (network change: before → after)",
+            title=f"Access to {acc.get('service_type')}, network of {acc.get('network_year')} "
+            "(network change: before → after)",
             float_digits=3,
         )
+        net = ((rec.meta.get("engines") or {}).get("access") or {}).get("network") or {}
+        if net.get("note"):
+            console.print(f"[yellow]network:[/] {net['note']}")
     loc = s.get("location")
     if loc:
         sites = rec.tables.get("location_sites")
@@ -167,7 +171,7 @@ def register(app: typer.Typer) -> None:
                 ["cost_eur_a", "cost_eur_b", "cost_eur_diff", "per_resident_diff"],
             ],
             fmt,
-            title="Cost (euros per year)",
+            title=f"Cost (euros per year, {cmp.meta.get('price_year', '?')} prices)",
         )
         if len(cmp.access):
             acc = cmp.access[

@@ -18,6 +18,7 @@ from soteplan.demand._levers import (
     heavy_user_sigma,
     top_share_of_cost,
 )
+from soteplan.demand._prices import PriceIndex, to_price_year
 from soteplan.demand._rates import SERVICES, ServiceRates
 
 __all__ = [
@@ -27,11 +28,13 @@ __all__ = [
     "HeavyUserTargeting",
     "HomeCareShift",
     "Prevention",
+    "PriceIndex",
     "RemoteServices",
     "ServiceRates",
     "calibrate",
     "forecast_demand",
     "heavy_user_sigma",
     "population_array",
+    "to_price_year",
     "top_share_of_cost",
 ]

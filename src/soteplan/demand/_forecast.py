@@ -269,16 +269,25 @@ def forecast_demand(
     services = rates.service_names
     yarr = np.array(years)
     lev = levers or DemandLevers()
-    vol, remote_share = apply_levers(vol, pop_arr, yarr, services, lev)
+    vol, lever_share = apply_levers(vol, pop_arr, yarr, services, lev)
     v = vol.sum(axis=(3, 4))  # [m, y, svc]
     uc = np.array([rates.unit_cost(s) for s in services])
     rf = np.ones(len(services))
+    # The measured remote share of each service holds in every year; a remote lever
+    # replaces it (from its base_share to its target_share) for the services it names.
+    baseline = np.array([rates.remote_baseline.get(s, 0.0) for s in services])
+    remote_share = np.broadcast_to(baseline, lever_share.shape).copy()
     if lev.remote is not None:
         for s in lev.remote.services:
-            rf[services.index(s)] = lev.remote.staff_time_factor
+            i = services.index(s)
+            rf[i] = lev.remote.staff_time_factor
+            remote_share[:, i] = lever_share[:, i]
     remote = v * remote_share[None, :, :]
     in_person = v - remote
-    cost = (in_person + remote * rf[None, None, :]) * uc[None, None, :]
+    # Unit costs are calibrated on the baseline mix, so only the remote contacts beyond
+    # the measured baseline save staff time (fewer than the baseline cost more).
+    extra = remote - v * baseline[None, None, :]
+    cost = (v - extra * (1.0 - rf[None, None, :])) * uc[None, None, :]
     units = rates.services["unit"].astype(str).to_numpy()
     contact_based = np.isin(units, ["contacts", "visits"])
     trips = np.where(contact_based[None, None, :], in_person, np.nan)
@@ -308,13 +317,26 @@ def forecast_demand(
         }
     )
     approximations = [*notes, *need_notes, "rates constant over time unless a lever changes them"]
+    pi = rates.calibration.get("price_index")
+    if isinstance(pi, dict) and pi:
+        approximations.append(
+            f"unit costs carried from {pi['from_year']} to {pi['to_year']} prices with the "
+            f"user-supplied index {pi['name']} (factor {pi['factor']:.4f}; {pi['source']})"
+        )
+    measured = {s: b for s, b in zip(services, baseline, strict=True) if b > 0}
+    if measured:
+        approximations.append(
+            "remote share of contacts at its measured baseline in every year ("
+            + ", ".join(f"{s} {100 * b:.1f} %" for s, b in measured.items())
+            + ", national figure applied to the region)"
+        )
     hu = lev.heavy_users
     if hu is not None:
         approximations.append(
             "heavy users' share of volume taken equal to their share of cost "
             f"(log-normal σ={heavy_user_sigma(hu.top_share, hu.cost_share):.2f})"
         )
-    if rates.cost_scale == 1.0 and not rates.calibration:
+    if rates.cost_scale == 1.0 and "cost_scale" not in rates.calibration:
         approximations.append("unit costs uncalibrated relative weights (assumption)")
     meta: dict[str, Any] = {
         "units": {
@@ -328,6 +350,8 @@ def forecast_demand(
         "sources": rates.sources(),
         "calibration": dict(rates.calibration),
         "freedom_of_choice": lev.freedom_of_choice,
+        "remote_baseline": {s: float(b) for s, b in zip(services, baseline, strict=True)},
+        "price_index": dict(rates.calibration.get("price_index") or {}),
         "approximation": "; ".join(approximations),
     }
     return DemandForecast(frame, population, meta)

@@ -64,7 +64,9 @@ class ServiceRates:
         Frame indexed by ``service`` with ``label``, ``unit``,
         ``unit_cost_eur`` (euros per unit per year at ``price_year``),
         ``price_year``, ``morbidity_elasticity`` (need multiplier is
-        ``(index / 100) ** elasticity``), ``cost_status`` and ``cost_source``.
+        ``(index / 100) ** elasticity``), ``cost_status`` and ``cost_source``;
+        optional ``remote_share`` (measured share of contacts already remote,
+        0..1, default 0) with ``remote_source``.
     cost_scale
         Factor applied to every unit cost (1.0 until calibrated, see
         :func:`soteplan.demand.calibrate`).
@@ -130,6 +132,12 @@ class ServiceRates:
                 problems.append(
                     DataProblem(services_name, i, "cost_status", f"must be one of {_STATUSES}")
                 )
+            if "remote_share" in services.columns:
+                rs = pd.to_numeric(row.remote_share, errors="coerce")
+                if pd.isna(rs) or not 0.0 <= rs < 1.0:
+                    problems.append(
+                        DataProblem(services_name, i, "remote_share", "must be a share in [0, 1)")
+                    )
         if services["service"].duplicated().any():
             dup = sorted(set(services.loc[services["service"].duplicated(), "service"]))
             problems.append(DataProblem(services_name, None, "service", f"duplicated: {dup}"))
@@ -160,6 +168,10 @@ class ServiceRates:
         services["unit_cost_eur"] = services["unit_cost_eur"].astype(float)
         services["morbidity_elasticity"] = services["morbidity_elasticity"].astype(float)
         services["price_year"] = services["price_year"].astype(int)
+        if "remote_share" not in services.columns:
+            services["remote_share"] = 0.0
+            services["remote_source"] = "no measured remote share (0 assumed)"
+        services["remote_share"] = services["remote_share"].astype(float)
         years = sorted(set(services["price_year"]))
         if len(years) != 1:
             raise DataError(
@@ -194,6 +206,11 @@ class ServiceRates:
         """Price year of every unit cost."""
         return int(self.services["price_year"].iloc[0])
 
+    @property
+    def remote_baseline(self) -> dict[str, float]:
+        """Measured share of each service's contacts that are already remote (0..1)."""
+        return {str(k): float(v) for k, v in self.services["remote_share"].items()}
+
     def unit_cost(self, service: str) -> float:
         """Calibrated unit cost of one service, euros per unit at :attr:`price_year`."""
         if service not in self.services.index:
@@ -225,4 +242,7 @@ class ServiceRates:
     def sources(self) -> list[str]:
         """Distinct source notes of every rate and unit cost."""
         srcs = set(self.rates["source"].astype(str)) | set(self.services["cost_source"].astype(str))
+        rs = self.services[self.services["remote_share"] > 0]
+        if "remote_source" in rs.columns:
+            srcs |= set(rs["remote_source"].astype(str))
         return sorted(srcs)

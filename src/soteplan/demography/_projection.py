@@ -264,6 +264,7 @@ def project(
     base_year: int,
     to_year: int = 2040,
     calibrate_to: Mapping[int, float] | None = None,
+    calibrate_bands: Mapping[int, Mapping[tuple[int, int], float]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Projection:
     """Project a population by single year of age and sex, year by year.
@@ -284,6 +285,12 @@ def project(
         Optional regional totals by year (persons, e.g. the official
         projection summed over the same municipalities).  In every year present
         the projected population is scaled proportionally to that total.
+    calibrate_bands
+        Optional regional totals by year and age band ``(first, last)``
+        (inclusive ages, persons): in every year present, each band of the
+        projected population (all municipalities and both sexes) is scaled to
+        its target, after ``calibrate_to``.  Bands must not overlap; ages
+        outside every band are left as projected.
     progress
         Optional callback ``progress(done, total)`` after each year.
 
@@ -308,9 +315,25 @@ def project(
         bad = {y: v for y, v in calibrate_to.items() if not np.isfinite(v) or v <= 0}
         if bad:
             raise ParameterError(f"calibration totals must be positive: {bad}")
+    if calibrate_bands is not None:
+        problems = []
+        for y, bands in calibrate_bands.items():
+            cover = np.zeros(pop.shape[2], dtype=int)
+            for (a0, a1), v in bands.items():
+                if not 0 <= a0 <= a1 < pop.shape[2]:
+                    problems.append(f"{y}: band {a0}-{a1} outside ages 0-{pop.shape[2] - 1}")
+                    continue
+                cover[a0 : a1 + 1] += 1
+                if not np.isfinite(v) or v <= 0:
+                    problems.append(f"{y}: band {a0}-{a1} target {v} is not positive")
+            if (cover > 1).any():
+                problems.append(f"{y}: age bands overlap")
+        if problems:
+            raise ParameterError("calibration bands: " + "; ".join(problems))
     frames = [_long(pop, munis, base_year)]
     comp_rows: list[pd.DataFrame] = []
     factors: dict[int, float] = {}
+    band_factors: dict[int, dict[str, float]] = {}
     clipped_total = 0.0
     n_years = to_year - base_year
     for i, year in enumerate(range(base_year + 1, to_year + 1)):
@@ -323,6 +346,16 @@ def project(
             pop = pop * factor
             factors[year] = factor
             adj = pop.sum(axis=(1, 2)) - before
+        if calibrate_bands is not None and year in calibrate_bands:
+            before = pop.sum(axis=(1, 2))
+            band_f: dict[str, float] = {}
+            for (a0, a1), target in sorted(calibrate_bands[year].items()):
+                have = float(pop[:, :, a0 : a1 + 1].sum())
+                f = float(target) / have if have > 0 else 1.0
+                pop[:, :, a0 : a1 + 1] *= f
+                band_f[f"{a0}-{a1}"] = f
+            band_factors[year] = band_f
+            adj = adj + pop.sum(axis=(1, 2)) - before
         comp_rows.append(
             pd.DataFrame({"municipality": munis, "year": year, **comps, "calibration": adj})
         )
@@ -336,13 +369,23 @@ def project(
         "method": "cohort-component, single year of age (0..100+) and sex, annual steps",
         "rates": dict(rates.meta),
         "clipped_persons": round(clipped_total, 1),
-        "calibrated": calibrate_to is not None,
+        "calibrated": calibrate_to is not None or calibrate_bands is not None,
     }
     if calibrate_to is not None:
         meta["calibration_factors"] = factors
         meta["approximation"] = (
             "regional total scaled proportionally each year to the calibration target; "
             "age-sex structure within municipalities kept"
+        )
+    if calibrate_bands is not None:
+        meta["calibration_band_factors"] = band_factors
+        bands_txt = ", ".join(
+            f"{a0}-{a1}" for a0, a1 in sorted(next(iter(calibrate_bands.values()), {}))
+        )
+        meta["approximation"] = (
+            f"regional population of each age band ({bands_txt}) scaled each year to the "
+            "calibration target (one factor per band for all municipalities and both sexes); "
+            "the municipal split and the ages within a band follow the own projection"
         )
     comps_df = pd.concat(comp_rows, ignore_index=True)
     return Projection(pd.concat(frames, ignore_index=True), comps_df, meta)

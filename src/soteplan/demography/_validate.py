@@ -31,6 +31,27 @@ VALIDATION_BANDS: dict[str, tuple[int, int | None]] = {
 }
 
 
+#: Age bands the calibration follows (they partition 0..100, so the total follows too).
+CALIBRATION_BANDS: tuple[tuple[int, int], ...] = ((0, 14), (15, 64), (65, 74), (75, 100))
+
+
+def official_band_totals(
+    official: pd.DataFrame,
+    municipalities: Sequence[str],
+    bands: Sequence[tuple[int, int]] = CALIBRATION_BANDS,
+) -> dict[int, dict[tuple[int, int], float]]:
+    """Yearly totals (persons) by age band of an official projection over some municipalities."""
+    official_totals(official, municipalities)  # same membership check
+    d = official[official["municipality"].astype(str).isin(list(municipalities))]
+    age = d["age"].astype(int)
+    out: dict[int, dict[tuple[int, int], float]] = {}
+    for a0, a1 in bands:
+        s = d[(age >= a0) & (age <= a1)].groupby("year")["population"].sum()
+        for y, v in s.items():
+            out.setdefault(int(y), {})[(a0, a1)] = float(v)
+    return out
+
+
 def official_totals(official: pd.DataFrame, municipalities: Sequence[str]) -> dict[int, float]:
     """Yearly totals (persons) of an official projection over some municipalities."""
     d = official[official["municipality"].astype(str).isin(list(municipalities))]
@@ -46,6 +67,7 @@ def project_region(
     base_year: int | None = None,
     to_year: int = 2040,
     calibrate: str | None = None,
+    calibrate_by_age: bool = True,
     rates: Rates | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Projection:
@@ -62,6 +84,10 @@ def project_region(
     calibrate
         Name of an official projection (``"statfin-2019"``) whose regional
         total, over the same municipalities, the projection follows year by year.
+    calibrate_by_age
+        With ``calibrate``: follow the official regional population of each age
+        band of :data:`CALIBRATION_BANDS` (0–14, 15–64, 65–74, 75+; default),
+        so 65+ and 75+ match too; ``False`` scales every age by one factor.
     rates
         Rates; default :func:`soteplan.demography.default_rates`.
     progress
@@ -72,7 +98,10 @@ def project_region(
     codes = sorted(set(base["municipality"].astype(str)))
     r = rates if rates is not None else default_rates(codes)
     target: Mapping[int, float] | None = None
-    if calibrate is not None:
+    bands: Mapping[int, Mapping[tuple[int, int], float]] | None = None
+    if calibrate is not None and calibrate_by_age:
+        bands = official_band_totals(region.projection(calibrate), codes)
+    elif calibrate is not None:
         target = official_totals(region.projection(calibrate), codes)
     res = project(
         base[["municipality", "sex", "age", "population"]],
@@ -80,11 +109,13 @@ def project_region(
         base_year=year,
         to_year=to_year,
         calibrate_to=target,
+        calibrate_bands=bands,
         progress=progress,
     )
     res.meta["region"] = region.id
     if calibrate is not None:
         res.meta["calibrated_to"] = calibrate
+        res.meta["calibrated_by_age"] = calibrate_by_age
     return res
 
 

@@ -162,10 +162,14 @@ def region_location_input(
     tt = travel_times(graph, origins.xy, xy, origin_ids=origins.ids, destination_ids=cands.index)
     approx = [a for a in [tt.meta.get("approximation"), origins.meta.get("approximation")] if a]
     approx += list(sp.attrs.get("approximation", []))
+    network = dict(sp.attrs.get("network") or {})
+    if network.get("note"):
+        approx.insert(0, str(network["note"]))
     meta = {
         "units": "minutes (car)",
         "service": service,
-        "demand": f"{len(origins)} populated postal areas",
+        "demand": f"{len(origins)} origins ({origins.meta.get('origins', 'postal areas')})",
+        "network": network,
         "candidates": (
             "existing service points + municipal centres + urban settlements"
             if extended

@@ -177,7 +177,10 @@ def postal_travel(
     detour: float = DETOUR,
     speed_kmh: float = SPEED_KMH,
 ) -> OriginTravel:
-    """Travel times from postal-area centroids (weighted by residents) to municipality centres.
+    """Travel times from where residents live to municipality centres (weighted by residents).
+
+    The origins are the region's resident points (:func:`soteplan.access.region_origins`)
+    when it has them, else the postal-area centroids.
 
     Parameters
     ----------
@@ -197,15 +200,30 @@ def postal_travel(
         raise ParameterError(f"method must be default, network or straight_line, got {method!r}")
     codes = list(codes) if codes is not None else region.municipality_codes()
     site = central_site if central_site is not None else central_site_of(region)
-    pa = region.table("postal_areas")
-    col = "population_2022" if "population_2022" in pa.columns else None
-    if col is None or "municipality" not in pa.columns:
-        raise DataError("postal_areas needs columns municipality and population_2022")
-    pa = pa[pa["municipality"].astype(str).isin(codes) & (pa[col].fillna(0) > 0)]
-    ids = [str(x) for x in pa.get("postcode", pa.index)]
-    munis = [str(m) for m in pa["municipality"]]
-    weight = pa[col].to_numpy(np.float64)
-    xy = np.column_stack([pa.geometry.x.to_numpy(), pa.geometry.y.to_numpy()])
+    if region.has_table("resident_points"):
+        # where residents live (soteplan.access.region_origins), not postal centroids
+        from soteplan.access import region_origins
+
+        o = region_origins(region)
+        keep = np.isin(o.municipality, codes)
+        ids = [str(x) for x in o.ids[keep]]
+        munis = [str(m) for m in o.municipality[keep]]
+        weight = np.asarray(o.population["all"][keep], dtype=np.float64)
+        xy = np.asarray(o.xy[keep], dtype=np.float64)
+        resolution = "resident points (dasymetric, postal totals 2022; DERIVED)"
+        where_from = "resident points"
+    else:
+        pa = region.table("postal_areas")
+        col = "population_2022" if "population_2022" in pa.columns else None
+        if col is None or "municipality" not in pa.columns:
+            raise DataError("postal_areas needs columns municipality and population_2022")
+        pa = pa[pa["municipality"].astype(str).isin(codes) & (pa[col].fillna(0) > 0)]
+        ids = [str(x) for x in pa.get("postcode", pa.index)]
+        munis = [str(m) for m in pa["municipality"]]
+        weight = pa[col].to_numpy(np.float64)
+        xy = np.column_stack([pa.geometry.x.to_numpy(), pa.geometry.y.to_numpy()])
+        resolution = "postal areas (centroids, residents 2022)"
+        where_from = "postal-area centroids"
     missing = [c for c in codes if c not in set(munis)]
     if missing:
         mxy = centres(region, missing)
@@ -232,13 +250,13 @@ def postal_travel(
         mins = (d * detour / (speed_kmh * 1000.0 / 60.0)).astype(np.float32)
         meta = {
             "method": "straight_line",
-            "approximation": "travel time = straight-line distance from postal-area centroids "
+            "approximation": f"travel time = straight-line distance from {where_from} "
             f"to municipality centres × {detour:g} detour at {speed_kmh:g} km/h",
         }
     meta.update(
         {
             "units": "minutes",
-            "resolution": "postal areas (centroids, residents 2022)",
+            "resolution": resolution,
             "centre_stand_ins": missing,
         }
     )

@@ -9,7 +9,16 @@
 from __future__ import annotations
 
 from soteplan.region._load import available_regions, load_region, region_dir
-from soteplan.region._model import MAX_AGE, SEXES, Area, Grouping, Provenance, Region
+from soteplan.region._model import (
+    MAX_AGE,
+    SEXES,
+    Area,
+    Grouping,
+    NetworkYear,
+    Provenance,
+    Region,
+)
+from soteplan.region._network import update_service_network
 from soteplan.region.io import (
     population_from_11re,
     read_boundaries,
@@ -23,6 +32,7 @@ __all__ = [
     "SEXES",
     "Area",
     "Grouping",
+    "NetworkYear",
     "Provenance",
     "Region",
     "available_regions",
@@ -33,4 +43,5 @@ __all__ = [
     "read_pxweb",
     "read_service_points",
     "region_dir",
+    "update_service_network",
 ]

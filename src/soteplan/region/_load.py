@@ -470,4 +470,37 @@ def _load(d: Path) -> Region:
         central_hospital=central,
         attribution=tuple(str(a) for a in meta.get("attribution", []) or []),
         crs=str(meta.get("crs", "EPSG:3067")),
+        network_last_years=_network_last_years(meta),
     )
+
+
+def _network_last_years(meta: dict[str, Any]) -> dict[str, int]:
+    """``service_network.last_year`` of region.yaml: service type → year (validated)."""
+    block = meta.get("service_network")
+    if block is None:
+        return {}
+    raw = block.get("last_year") if isinstance(block, dict) else None
+    if not isinstance(raw, dict):
+        raise DataError(
+            [
+                DataProblem(
+                    "region.yaml",
+                    None,
+                    "service_network.last_year",
+                    "expected a mapping of service type → year",
+                )
+            ]
+        )
+    out: dict[str, int] = {}
+    problems = []
+    for k, v in raw.items():
+        if isinstance(v, bool) or not isinstance(v, int) or not 1900 <= v <= 2100:
+            problems.append(
+                DataProblem(
+                    "region.yaml", None, f"service_network.last_year.{k}", f"{v!r} is not a year"
+                )
+            )
+        else:
+            out[str(k)] = v
+    raise_if(problems)
+    return out

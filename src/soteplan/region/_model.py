@@ -20,7 +20,7 @@ from shapely.geometry import Point
 
 from soteplan.errors import NotFoundError, ParameterError
 
-__all__ = ["Area", "Grouping", "Provenance", "Region"]
+__all__ = ["Area", "Grouping", "NetworkYear", "Provenance", "Region"]
 
 #: Sex labels used in every population table.
 SEXES = ("male", "female")
@@ -103,6 +103,45 @@ class Grouping:
 
 
 @dataclass(frozen=True)
+class NetworkYear:
+    """Which year's service-point list answers a request for ``requested``.
+
+    Attributes
+    ----------
+    requested
+        The year asked for (``None``: the end of the data).
+    used
+        The year whose list is returned: ``requested``, or the last year of the
+        data when the request lies beyond it.
+    last
+        The last year the region's list describes for this service type
+        (``None`` when the region does not say).
+    note
+        A sentence for every output; empty when the list is of the year asked.
+    """
+
+    requested: int | None
+    used: int | None
+    last: int | None
+    note: str = ""
+
+    @property
+    def beyond_data(self) -> bool:
+        """Whether the request lies past the last year of the data."""
+        return self.requested is not None and self.last is not None and self.requested > self.last
+
+    def as_meta(self) -> dict[str, Any]:
+        """The fields as a plain dict for ``meta["network"]``."""
+        return {
+            "requested_year": self.requested,
+            "network_year": self.used,
+            "last_data_year": self.last,
+            "beyond_data": self.beyond_data,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
 class Region:
     """A planning region and its data, in EPSG:3067.
 
@@ -154,6 +193,9 @@ class Region:
     central_hospital: tuple[str, Point] | None = None
     attribution: tuple[str, ...] = ()
     crs: str = "EPSG:3067"
+    #: Last year the service-point list describes, by service type (``region.yaml``
+    #: ``service_network.last_year``); a type not listed has no stated year.
+    network_last_years: Mapping[str, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ members
     def municipality_codes(self, year: int | None = None) -> list[str]:
@@ -244,6 +286,47 @@ class Region:
         return self.projections[name]
 
     # ------------------------------------------------------------ service points
+    def network_year(
+        self, year: int | None, type: str | None = None, *, strict: bool = False
+    ) -> NetworkYear:
+        """The year whose service-point list answers a request for ``year``.
+
+        A year past the last year the list describes (``network_last_years``;
+        for several types the earliest of them) is answered with the last
+        year's list and a note saying so, or refused with ``strict=True``.
+
+        Raises
+        ------
+        ParameterError
+            With ``strict=True``, when ``year`` lies past the data.
+        """
+        lasts = (
+            [self.network_last_years[type]]
+            if type is not None and type in self.network_last_years
+            else ([] if type is not None else list(self.network_last_years.values()))
+        )
+        last = min(lasts) if lasts else None
+        what = type or "service"
+        if year is None or last is None or year <= last:
+            used = last if year is None else year
+            note = (
+                ""
+                if last is not None or year is None
+                else f"region {self.id} does not state which year its {what} list describes"
+            )
+            return NetworkYear(year, used, last, note)
+        if strict:
+            raise ParameterError(
+                f"no {what} network for {year} in region {self.id}: its list describes "
+                f"{last} at the latest; ask for {last} or earlier, or load a newer list "
+                "(soteplan region network FILE --out DIR, then --region DIR)"
+            )
+        note = (
+            f"{what} network of {last} (the last year of the data) used for {year}: "
+            f"points opened or closed after {last} are not known"
+        )
+        return NetworkYear(year, last, last, note)
+
     def service_points_in(
         self,
         year: int | Literal["all"] | None = None,
@@ -251,8 +334,14 @@ class Region:
         *,
         members_only: bool = True,
         division: int | None = None,
+        strict: bool = False,
     ) -> gpd.GeoDataFrame:
         """Service points operating in ``year``, optionally of one type.
+
+        A year past the last year of the data (:meth:`network_year`) gives
+        that last year's list, or raises :class:`~soteplan.errors.ParameterError`
+        with ``strict=True``; ``attrs["network"]`` of the result says which
+        year the list is (:meth:`NetworkYear.as_meta`).
 
         Parameters
         ----------
@@ -267,7 +356,12 @@ class Region:
         division
             Year of the division (``None``: the current one, e.g. the 22
             Keski-Suomi municipalities since 2021).
+        strict
+            Refuse a year past the data instead of answering with the last year.
         """
+        ny = self.network_year(year if year != "all" else None, type, strict=strict)
+        if year != "all" and ny.beyond_data:
+            year = ny.used
         sp = self.service_points
         if members_only:
             sp = sp[sp["municipality"].isin(self.municipality_codes(division))]
@@ -285,6 +379,8 @@ class Region:
         elif year != "all":
             frm = pd.to_numeric(sp["valid_from"], errors="coerce")
             sp = sp[((frm.isna()) | (frm <= year)) & ((to.isna()) | (to >= year))]
+        sp = sp.copy()
+        sp.attrs = {"network": ny.as_meta()}
         return sp
 
     # ---------------------------------------------------------------- groupings

@@ -140,7 +140,11 @@ def build_report(
             "demand_rows": _demand_rows(getattr(scenario, "summary", {}) or {}, lang),
             "price_year": (getattr(scenario, "meta", {}) or {}).get("price_year"),
         }
-        run_approx = (getattr(scenario, "meta", {}) or {}).get("approximation") or []
+        run_meta = getattr(scenario, "meta", {}) or {}
+        run_approx = run_meta.get("approximation") or []
+        run_net = ((run_meta.get("engines") or {}).get("access") or {}).get("network")
+        if isinstance(run_net, dict):
+            scenario_ctx["network_note"] = _network_note(run_net, functools.partial(t, lang=lang))
         scenario_approx = [
             str(a) for a in (run_approx if isinstance(run_approx, list) else [run_approx])
         ]
@@ -255,6 +259,7 @@ def build_report(
             approx.extend(a.strip() for a in str(meta_approx).split(";"))
         approx.extend(after.meta.get("notes", []))
         ctx["access_method"] = after.meta.get("travel_time", {}).get("method", "")
+        ctx["network_note"] = _network_note(after.meta.get("network"), tr)
         del before
     except EngineUnavailableError as exc:
         unavailable.append(str(exc))
@@ -285,3 +290,14 @@ def build_report(
         sections=sections,
         approximations=tuple(ctx["approximations"]),
     )
+
+
+def _network_note(net: Any, tr: Any) -> str:
+    """The sentence saying which year's service list a result uses (empty when unknown)."""
+    if not isinstance(net, dict) or net.get("network_year") is None:
+        return ""
+    last = net.get("last_data_year") or net["network_year"]
+    text = str(tr("net.network_year", year=net["network_year"], last=last))
+    if net.get("beyond_data"):
+        text += " " + str(tr("net.network_beyond", asked=net.get("requested_year"), last=last))
+    return text

@@ -84,12 +84,18 @@ def _rates(sc: Scenario, region: Region) -> tuple[ServiceRates, pd.DataFrame | N
         else ServiceRates.default()
     )
     notes: list[str] = []
+    fit = None
     if d.calibrate_year is None:
-        return rates, None, ["unit costs not calibrated (calibrate_year: null)"]
-    if not region.has_table("net_costs"):
-        return rates, None, [f"region {region.id} has no net_costs: unit costs not calibrated"]
-    cal, fit = calibrate(region, rates, year=d.calibrate_year, morbidity=d.morbidity)
-    return cal, fit, notes
+        notes.append("unit costs not calibrated (calibrate_year: null)")
+    elif not region.has_table("net_costs"):
+        notes.append(f"region {region.id} has no net_costs: unit costs not calibrated")
+    else:
+        rates, fit = calibrate(region, rates, year=d.calibrate_year, morbidity=d.morbidity)
+    if d.price_year is not None and d.price_index_csv is not None:
+        from soteplan.demand import PriceIndex, to_price_year
+
+        rates = to_price_year(rates, PriceIndex.from_csv(d.price_index_csv), d.price_year)
+    return rates, fit, notes
 
 
 def _projection(
@@ -160,7 +166,8 @@ def _access(
         year = net.year
     graph = region_graph(region, osm_pbf=acc.osm_pbf if acc is not None else None)
     origins = region_origins(region)
-    fac = service_points(region, stype, year)
+    strict = bool((acc is not None and acc.strict_year) or (net is not None and net.strict_year))
+    fac = service_points(region, stype, year, strict=strict)
     new = None
     if net is not None and net.open:
         new = gpd.GeoDataFrame(
@@ -195,6 +202,8 @@ def _access(
         if str(r.measure).startswith(("coverage.share_", "nearest_min.mean", "nearest_min.p90"))
     }
     summary["service_type"] = stype
+    network = dict(fac.attrs.get("network") or {})
+    summary["network_year"] = network.get("network_year", year)
     summary["facilities_after"] = int(
         len(fac) - len(w.meta.get("closed", [])) + len(w.meta.get("opened", []))
     )
@@ -215,6 +224,12 @@ def _access(
         )
         if k in w.meta
     }
+    if network:
+        meta["network"] = network
+        if network.get("note"):
+            meta["approximation"] = "; ".join(
+                a for a in (str(network["note"]), meta.get("approximation")) if a
+            )
     return {"access": delta, "access_losers": losers}, summary, meta
 
 

@@ -76,10 +76,15 @@ class PreventionSpec(_Strict):
 
 
 class RemoteSpec(_Strict):
-    """Remote/e-service share of contacts."""
+    """Remote/e-service share of contacts.
+
+    ``base_share`` defaults to the measured share of health-centre contacts that
+    were remote in 2022, 28.8 % (THL, domain-facts S48), the demand model's
+    baseline for primary care.
+    """
 
     services: list[str] = Field(default_factory=lambda: ["primary_care"])
-    base_share: float = Field(default=0.0, ge=0, le=1)
+    base_share: float = Field(default=0.288, ge=0, le=1)
     target_share: float = Field(ge=0, le=1)
     start_year: int
     target_year: int
@@ -161,12 +166,16 @@ class DemandSpec(_Strict):
 
     ``rates_csv`` / ``services_csv`` replace the shipped defaults (paths
     relative to the scenario file); ``calibrate_year`` scales unit costs to
-    the region's net costs per resident of that year (``null`` to skip).
+    the region's net costs per resident of that year (``null`` to skip);
+    ``price_year`` carries every euro to that year's prices with the index in
+    ``price_index_csv`` (``year,index[,source]``, relative to the scenario file).
     """
 
     rates_csv: str | None = None
     services_csv: str | None = None
     calibrate_year: int | None = 2016
+    price_year: int | None = None
+    price_index_csv: str | None = None
     morbidity: bool = True
     levers: LeversSpec = Field(default_factory=LeversSpec)
 
@@ -187,6 +196,8 @@ class NetworkSpec(_Strict):
 
     service_type: str = "health_station"
     year: int | None = None
+    #: Refuse a year past the last year of the service-point data (else: its last list).
+    strict_year: bool = False
     close: list[str] = Field(default_factory=list)
     open: list[NewServicePoint] = Field(default_factory=list)
 
@@ -195,11 +206,14 @@ class AccessSpec(_Strict):
     """Accessibility assessment of one service type (car travel times).
 
     ``year`` selects the service points operating then (default: the
-    network change year, else the base year).
+    network change year, else the base year); a year past the data gets the
+    last year's list, said in the run's meta, or is refused with
+    ``strict_year: true``.
     """
 
     service_type: str = "health_station"
     year: int | None = None
+    strict_year: bool = False
     thresholds: list[float] = Field(default_factory=lambda: [10.0, 15.0, 30.0])
     osm_pbf: str | None = None
 
@@ -308,13 +322,16 @@ def parse_scenario(
             for e in exc.errors()
         ]
         raise DataError(problems) from None
-    if base_dir is not None and (sc.demand.rates_csv or sc.demand.services_csv):
+    if base_dir is not None and (
+        sc.demand.rates_csv or sc.demand.services_csv or sc.demand.price_index_csv
+    ):
         d = sc.demand.model_copy(
             update={
                 k: str((base_dir / v).resolve())
                 for k, v in (
                     ("rates_csv", sc.demand.rates_csv),
                     ("services_csv", sc.demand.services_csv),
+                    ("price_index_csv", sc.demand.price_index_csv),
                 )
                 if v is not None
             }
@@ -322,4 +339,6 @@ def parse_scenario(
         sc = sc.model_copy(update={"demand": d})
     if (sc.demand.rates_csv is None) != (sc.demand.services_csv is None):
         raise ParameterError("give both demand.rates_csv and demand.services_csv, or neither")
+    if (sc.demand.price_year is None) != (sc.demand.price_index_csv is None):
+        raise ParameterError("give both demand.price_year and demand.price_index_csv, or neither")
     return sc

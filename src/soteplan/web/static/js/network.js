@@ -55,6 +55,14 @@ function renderWhatIf(w) {
   ], w.losers.slice(0, 30));
 }
 
+/** Which year's service list the page shows (and whether it is older than asked). */
+function networkYear(net) {
+  if (!net || net.network_year === null || net.network_year === undefined) return "";
+  const last = net.last_data_year ?? net.network_year;
+  const base = t("net.network_year", { year: net.network_year, last });
+  return net.beyond_data ? `${base} ${t("net.network_beyond", { asked: net.requested_year, last })}` : base;
+}
+
 function renderStations() {
   const ul = document.getElementById("stations");
   ul.innerHTML = "";
@@ -106,6 +114,7 @@ async function load() {
   facilities.features.sort((a, b) => a.properties.name.localeCompare(b.properties.name, "fi"));
   renderCoverage(cov);
   document.getElementById("approx").textContent = `${t("msg.approximation")}: ${cov.meta.approximation ?? ""}`;
+  document.getElementById("network-year").textContent = networkYear(cov.meta.network);
   if (!map) {
     const munis = await regionApi("/municipalities");
     names = { ...names, ...Object.fromEntries(munis.features.map((f) => [f.properties.code, f.properties.name_fi])) };

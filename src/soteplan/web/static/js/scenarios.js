@@ -68,6 +68,7 @@ async function compareRuns(ev) {
   const a = document.getElementById("sc-a").value, b = document.getElementById("sc-b").value;
   status(t("msg.computing"));
   const c = await api("/scenarios/compare", { method: "POST", body: JSON.stringify({ models: [a, b] }) });
+  document.getElementById("sc-price").textContent = c.meta?.price_year ? t("sc.price_year", { year: c.meta.price_year }) : "";
   fillTable(document.getElementById("sc-cost"), autoColumns(c.cost), c.cost);
   fillTable(document.getElementById("sc-access"), autoColumns(c.access), c.access);
   status(t("msg.ready"));
