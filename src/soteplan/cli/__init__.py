@@ -28,6 +28,9 @@ def _register() -> None:
 
     for group in (demography, access, locate, organise, scenario, web, region, data):
         group.register(app)
+    from soteplan.cli import national  # every county and Helsinki (#14)
+
+    national.register(app)
 
 
 _register()

@@ -758,6 +758,7 @@ def _one_area_model(c: County, muni: pd.DataFrame, o: _Out) -> None:
                 "county": {
                     "name_fi": f"{c.name_fi} yhtenä alueena",
                     "name_en": f"{c.name_en} as one area",
+                    "year": max(KEY_YEARS),
                     "areas": [{"id": c.id, "name": c.name_fi, "members": members}],
                     "source": "geofi municipality key (hyvinvointialue_code)",
                     "status": "confirmed",
@@ -773,7 +774,7 @@ def _one_area_model(c: County, muni: pd.DataFrame, o: _Out) -> None:
         publisher="Statistics Finland classifications (hyvinvointialue)",
         licence=CC_BY,
         source="geofi municipality_key",
-        transformation="current members of the county",
+        transformation=f"current members of the county (key year {max(KEY_YEARS)})",
         approximations="none",
     )
 
