@@ -15,6 +15,7 @@ BENCHMARKS = {
     "network": "benchmarks.bench_network",
     "locate": "benchmarks.bench_locate",
     "regionalise": "benchmarks.bench_regionalise",
+    "national": "benchmarks.bench_national",
 }
 
 

@@ -78,3 +78,16 @@ def test_bad_scheduler_is_a_parameter_error(dirs):
 
     with pytest.raises(ParameterError, match="scheduler"):
         run_national(dirs[:1], params=PARAMS, scheduler="carrier-pigeon")
+
+
+def test_division_reports_method_gap_and_meets_floors(dirs):
+    from soteplan.national import divide
+
+    d = divide(dirs[0], 2, min_population=20_000, method="auto", time_limit=60)
+    t = d.to_frame()
+    assert len(t) == 2 and (t["population"] >= 20_000).all()
+    assert d.method == "exact" and d.status == "optimal" and d.gap <= 1e-6
+    # one county of one area is never better than two optimised areas on the same matrix
+    assert d.counties_mean_minutes is not None and d.mean_minutes <= d.counties_mean_minutes
+    members = " ".join(t["members"]).split()
+    assert len(members) == len(set(members))

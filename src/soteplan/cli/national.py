@@ -45,6 +45,19 @@ def register(app: typer.Typer) -> None:
         raw: Annotated[
             Path | None, typer.Option(help="Raw data directory for counties not yet built.")
         ] = None,
+        divide: Annotated[
+            int | None,
+            typer.Option(
+                help="Also optimise a division of mainland Finland into this many "
+                "service areas (division.csv)."
+            ),
+        ] = None,
+        floor: Annotated[
+            float, typer.Option(help="Population floor of every area of --divide.")
+        ] = 50_000.0,
+        only_divide: Annotated[
+            bool, typer.Option("--only-divide", help="Skip the county runs.")
+        ] = False,
         fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     ) -> None:
         """Demography, health-station access and p-median curve, organisation check and cost
@@ -64,6 +77,10 @@ def register(app: typer.Typer) -> None:
 
             st = Store(store)
         ensure_dir(out)
+        if divide is not None:
+            _divide(out, divide, floor, fmt)
+        if only_divide:
+            return
         with progress_bar("counties") as update:
             res = run_national(
                 region or None,
@@ -94,3 +111,18 @@ def register(app: typer.Typer) -> None:
         console.print(f"[dim]approximation: {'; '.join(res.meta['approximation'])}[/]")
         if res.failures and not res.figures:
             raise typer.Exit(1)
+
+
+def _divide(out: Path, k: int, floor: float, fmt: OutputFormat) -> None:
+    from soteplan.national import divide
+
+    with progress_bar(f"dividing mainland Finland into {k} areas"):
+        d = divide("finland", k, min_population=floor)
+    d.to_frame().to_csv(out / "division.csv", index=False)
+    print_frame(d.to_frame().drop(columns="members"), fmt, title=f"{k} service areas")
+    gap = "no proven bound (gap unknown)" if d.gap != d.gap else f"gap {100 * d.gap:.2f} %"
+    console.print(
+        f"method {d.method} ({d.status}, {gap}); mean {d.mean_minutes} min to the area hub; "
+        f"present counties on the same matrix (best hub each): {d.counties_mean_minutes} min"
+    )
+    console.print(f"[dim]approximation: {d.meta.get('approximation', 'none')}[/]")

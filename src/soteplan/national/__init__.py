@@ -8,14 +8,17 @@
 from __future__ import annotations
 
 from soteplan.national._county import CountyParams, county_figures
+from soteplan.national._divide import Division, divide
 from soteplan.national._map import save_map
 from soteplan.national._run import TABLE_COLUMNS, NationalResult, run_national
 
 __all__ = [
     "TABLE_COLUMNS",
     "CountyParams",
+    "Division",
     "NationalResult",
     "county_figures",
+    "divide",
     "run_national",
     "save_map",
 ]

@@ -69,7 +69,7 @@ def run_national(
     regions: Sequence[str] | None = None,
     *,
     params: CountyParams | None = None,
-    scheduler: str | None = "local",
+    scheduler: Any = "local",
     workers: int = 2,
     retries: int = 1,
     store: Any = None,
@@ -88,7 +88,7 @@ def run_national(
         ``"local"``: a new :class:`distributed.LocalCluster` of ``workers`` processes bound
         to 127.0.0.1 (closed at the end); ``"tcp://HOST:PORT"``: an existing scheduler
         (dask-jobqueue, the Dask Kubernetes operator, ``dask scheduler``); ``None`` or
-        ``"serial"``: in this process.
+        ``"serial"``: in this process; or a :class:`distributed.Client` (left open).
     retries
         Times a failed county task is retried on the cluster before it counts as failed.
     store
@@ -133,7 +133,12 @@ def run_national(
         from distributed import Client, LocalCluster, as_completed
 
         cluster = None
-        if scheduler == "local":
+        own_client = True
+        if hasattr(scheduler, "submit"):  # a distributed.Client the caller owns
+            client, own_client = scheduler, False
+            n = len(scheduler.scheduler_info().get("workers", {}))
+            how = f"dask client, {n} workers"
+        elif scheduler == "local":
             if workers < 1:
                 raise ParameterError(f"workers must be at least 1, got {workers}")
             cluster = LocalCluster(
@@ -171,7 +176,8 @@ def run_national(
                 if progress:
                     progress(done, total)
         finally:
-            client.close()
+            if own_client:
+                client.close()
             if cluster is not None:
                 cluster.close()
     ordered = {rid: figures[rid] for rid in ids if rid in figures}
