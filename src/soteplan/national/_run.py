@@ -186,11 +186,14 @@ def run_national(
         "retries": retries,
         "seconds": round(time.perf_counter() - t0, 2),
         "params": params.__dict__,
-        "approximation": sorted({v["approximation"] for v in ordered.values()}),
+        "approximation": list(
+            dict.fromkeys(p for v in ordered.values() for p in v["approximation"].split("; "))
+        ),
         "notes": "cost per resident: soteplan.demand default (uncalibrated) use rates and unit "
         "costs; coverage: approximate main-road network; p-median gain: mean minutes of the "
         "existing stations minus the optimal same number of sites among existing stations and "
-        "municipal centres",
+        "municipal centres (when the heuristic finds nothing better than the existing layout, "
+        "the curve keeps the existing layout and pmedian_existing_is_best_known says so)",
     }
     res = NationalResult(figures=ordered, failures=failures, meta=meta)
     if store is not None:
