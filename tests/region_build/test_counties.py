@@ -143,3 +143,13 @@ def test_unknown_county_and_cli_exit_code(tmp_path):
     res = CliRunner().invoke(app, ["region", "build", "--county", "Narnia", "--out", str(tmp_path)])
     assert res.exit_code != 0
     assert isinstance(res.exception, NotFoundError)
+
+
+def test_first_use_builds_into_the_cache(shared_raw, monkeypatch, tmp_path):
+    cache = tmp_path / "cache"
+    (cache / "kainuu").mkdir(parents=True)  # an unfinished earlier attempt, no region.yaml
+    monkeypatch.setenv("SOTEPLAN_REGION_CACHE", str(cache))
+    monkeypatch.setenv("SOTEPLAN_RAW_DATA", str(shared_raw))
+    r = load_region("kainuu")
+    assert (cache / "kainuu" / "region.yaml").is_file() and r.id == "kainuu"
+    assert sorted(p.name for p in cache.iterdir()) == ["kainuu"]  # no partial directory left

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -47,6 +48,12 @@ def cached_region_dir(county: str | County, *, raw: str | Path | None = None) ->
     with _LOCK:
         if not (d / "region.yaml").is_file():
             tmp = d.with_name(f".{c.id}.partial-{os.getpid()}")
-            build_region(c, tmp, raw=root)
-            tmp.replace(d) if not d.exists() else None
+            try:
+                build_region(c, tmp, raw=root)
+                if d.exists():  # an unfinished directory from an earlier attempt
+                    shutil.rmtree(d)
+                tmp.replace(d)
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp)
     return d
