@@ -95,3 +95,35 @@ def test_division_reports_method_gap_and_meets_floors(dirs):
     assert d.counties_mean_minutes is not None and d.mean_minutes <= d.counties_mean_minutes
     members = " ".join(t["members"]).split()
     assert len(members) == len(set(members))
+
+
+def test_cli_writes_table_curves_and_map(dirs, tmp_path):
+    from typer.testing import CliRunner
+
+    from soteplan.cli import app
+
+    out = tmp_path / "national"
+    res = CliRunner().invoke(
+        app,
+        [
+            "national",
+            "--out",
+            str(out),
+            "--scheduler",
+            "serial",
+            "-r",
+            dirs[0],
+            "--p",
+            "2",
+            "--store",
+            str(tmp_path / "runs.db"),
+            "--format",
+            "csv",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "national.csv", index_col="region")
+    assert list(table.index) == [dirs[0]] and (out / "national.png").stat().st_size > 10_000
+    assert set(pd.read_csv(out / "curves.csv")["p"]) >= {2}
+    bad = CliRunner().invoke(app, ["national", "--out", str(out), "--p", "two"])
+    assert bad.exit_code != 0
