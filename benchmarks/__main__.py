@@ -20,6 +20,7 @@ BENCHMARKS = {
     "cli": "benchmarks.bench_cli",
     "api_load": "benchmarks.bench_api_load",
     "guidance": "benchmarks.bench_guidance",
+    "national": "benchmarks.bench_national",
 }
 
 

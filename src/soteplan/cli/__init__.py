@@ -29,7 +29,9 @@ def _register() -> None:
         choice,
         data,
         demography,
+        guidance,
         locate,
+        national,
         organise,
         pathways,
         region,
@@ -37,10 +39,22 @@ def _register() -> None:
         web,
     )
 
-    groups = (demography, access, choice, locate, organise, scenario, pathways, web, region, data)
+    groups = (
+        demography,
+        access,
+        choice,
+        locate,
+        organise,
+        scenario,
+        pathways,
+        guidance,
+        web,
+        region,
+        national,
+        data,
+    )
     for group in groups:
         group.register(app)
-    __import__("soteplan.cli.guidance", fromlist=["register"]).register(app)
 
 
 _register()

@@ -102,3 +102,64 @@ def register(app: typer.Typer) -> None:
             for p in r.provenance.values()
         ]
         print_frame(pd.DataFrame(rows).set_index("table"), OutputFormat.table, title="Provenance")
+
+    @grp.command("build")
+    def build(
+        county: Annotated[
+            str | None,
+            typer.Option(
+                "--county", help="Wellbeing services county: id, key code (1–21, 90) or name."
+            ),
+        ] = None,
+        all_: Annotated[
+            bool, typer.Option("--all", help="Every county and Helsinki (22 directories).")
+        ] = False,
+        finland: Annotated[
+            bool, typer.Option("--finland", help="All mainland municipalities.")
+        ] = False,
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                help="Directory to write (with --all: one subdirectory each). "
+                "Default: the user cache that load_region('<id>') reads."
+            ),
+        ] = None,
+        raw: Annotated[
+            Path | None,
+            typer.Option(
+                help="Raw data directory (default $SOTEPLAN_RAW_DATA or "
+                "../shared/data/raw of a checkout)."
+            ),
+        ] = None,
+    ) -> None:
+        """Write region directories from the national raw data (validated on load)."""
+        from soteplan.cli._common import progress_bar
+        from soteplan.errors import ParameterError
+        from soteplan.region.build import (
+            COUNTIES,
+            FINLAND,
+            build_region,
+            cache_dir,
+            find_county,
+        )
+
+        chosen = [find_county(county)] if county else []
+        if all_:
+            chosen += list(COUNTIES)
+        if finland:
+            chosen.append(FINLAND)
+        if not chosen:
+            raise ParameterError("give --county CODE|NAME, --all or --finland")
+        single = len(chosen) == 1 and out is not None
+        with progress_bar("building regions", total=len(chosen)) as update:
+            for i, c in enumerate(chosen):
+                d = out if single else (out or cache_dir()) / c.id
+                assert d is not None
+                res = build_region(c, d, raw=raw)
+                r = load_region(d)
+                console.print(
+                    f"{c.id}: {len(r.municipality_codes())} municipalities, population 2020 "
+                    f"{res.figures['population_2020']:,}, "
+                    f"{res.figures['health_stations']['open_2019']} health stations (2019) → {d}"
+                )
+                update(i + 1)

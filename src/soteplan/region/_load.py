@@ -74,6 +74,14 @@ def region_dir(name_or_path: str | Path) -> Path:
     root = resources.files("soteplan") / "data" / str(name_or_path)
     if root.is_dir() and (root / "region.yaml").is_file():
         return Path(str(root))
+    from soteplan.region.build import cached_region_dir, find_county
+
+    try:
+        county = find_county(str(name_or_path))
+    except NotFoundError:
+        county = None
+    if county is not None:  # a wellbeing services county, Helsinki or "finland"
+        return cached_region_dir(county)
     raise NotFoundError(
         f"no region {str(name_or_path)!r}: give an embedded region id "
         f"({', '.join(available_regions()) or 'none installed'}) or a region directory"
