@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from soteplan.demand import PriceIndex, ServiceRates, forecast_demand, to_price_year
-from soteplan.errors import DataError, NotFoundError, ParameterError
+from soteplan.errors import DataError, NotFoundError
 
 #: A test series (not real figures): only ratios matter.
 SERIES = pd.DataFrame(
@@ -65,5 +65,5 @@ def test_scenario_price_year(tmp_path):
     res = run(sc)
     assert res.meta["price_year"] == 2022
     assert res.meta["engines"]["demand"]["price_index"]["factor"] == pytest.approx(1.12)
-    with pytest.raises(ParameterError, match=r"price_year and demand\.price_index_csv"):
+    with pytest.raises(DataError, match="give both price_year and price_index_csv"):
         parse_scenario({**spec, "demand": {"price_year": 2022}}, base_dir=tmp_path)

@@ -35,7 +35,6 @@ __all__ = ["guide_of", "router"]
 #: (``SOTEPLAN_RATE_LIMIT_GUIDANCE`` overrides it).
 LIMIT = rate_limit("guidance", rate=10.0, burst=30)
 
-router = APIRouter(prefix="/api/v1/guidance", tags=["guidance"], dependencies=[Depends(LIMIT)])
 
 _LOCK = threading.Lock()
 _HEADERS = {"Cache-Control": "public, max-age=300"}
@@ -43,10 +42,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": desc}
     for code, desc in [
         (404, "unknown need or place"),
+        (405, "method not allowed (the guidance routes are read-only)"),
         (422, "invalid parameters"),
         (429, "too many requests"),
+        (500, "internal error (a stable code; the detail is in the server log)"),
     ]
 }
+
+
+router = APIRouter(
+    prefix="/api/v1/guidance",
+    tags=["guidance"],
+    dependencies=[Depends(LIMIT)],
+    responses=ERRORS,  # every route: its own statuses, documented once
+)
 
 
 def _paths(var: str) -> list[str]:

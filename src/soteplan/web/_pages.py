@@ -16,7 +16,7 @@ from soteplan.i18n import DEFAULT_LANG, LANGS, catalogue, normalise_lang, t
 from soteplan.report._notes import NOTE_PATTERNS
 from soteplan.web._builder import install_builder
 
-__all__ = ["PAGES", "mount_web"]
+__all__ = ["NAV", "PAGES", "mount_web"]
 
 #: (path, template, message key of the title)
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -28,6 +28,11 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("/scenarios", "scenarios.html", "nav.scenarios"),
     ("/choice", "choice.html", "nav.choice"),
     ("/pathways", "pathways.html", "nav.pathways"),
+)
+#: The planner menu: the pages above and the guidance planner view (served by ``_resident``).
+NAV: tuple[tuple[str, str, str], ...] = (
+    *PAGES,
+    ("/guidance", "guidance_planner.html", "gplan.title"),
 )
 
 _ROOT = Path(str(resources.files("soteplan.web")))
@@ -67,7 +72,7 @@ def mount_web(app: FastAPI) -> None:
             "messages": messages,
             "title": t(title_key, lang),
             "path": path,
-            "pages": PAGES,
+            "pages": NAV,
             "region_id": region.id,
             "region_name": region.label(lang),
             "can_write": token_is_valid(request, request.cookies.get(TOKEN_COOKIE)),

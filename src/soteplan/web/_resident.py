@@ -201,7 +201,7 @@ def mount_resident(app: FastAPI) -> None:
         from soteplan.api._security import TOKEN_COOKIE, token_is_valid
         from soteplan.i18n import catalogue
         from soteplan.report._notes import NOTE_PATTERNS
-        from soteplan.web._pages import PAGES, _lang
+        from soteplan.web._pages import NAV, _lang
 
         lang, set_cookie = _lang(request)
         region = request.app.state.services.region
@@ -213,7 +213,7 @@ def mount_resident(app: FastAPI) -> None:
             "messages": {k: v.get(lang, v[DEFAULT_LANG]) for k, v in catalogue().items()},
             "title": t("gplan.title", lang),
             "path": "/guidance",
-            "pages": PAGES,
+            "pages": NAV,
             "region_id": region.id,
             "region_name": region.label(lang),
             "needs": list(guide_of(request.app).needs.needs),

@@ -125,7 +125,9 @@ export function steps(prop, breaks, colors) {
   return expr;
 }
 
-/** Fill a table: columns [{key, label, num, fmt}], rows of objects. */
+/** Fill a table: columns [{key, label, num, fmt, cls, lang}], rows of objects.
+ *  ``lang`` marks a column of proper names in another language (WCAG 3.1.2, language of parts),
+ *  e.g. Finnish service names on the English page. */
 export function fillTable(table, columns, rows, rowClass) {
   const thead = table.querySelector("thead");
   thead.innerHTML = "";
@@ -146,6 +148,7 @@ export function fillTable(table, columns, rows, rowClass) {
       td.textContent = c.fmt ? c.fmt(r[c.key], r) : (r[c.key] ?? "");
       if (c.num) td.className = "num";
       if (c.cls) td.className += " " + c.cls(r[c.key], r);
+      if (c.lang) td.lang = c.lang;
       row.appendChild(td);
     }
     tbody.appendChild(row);

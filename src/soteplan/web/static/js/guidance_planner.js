@@ -5,6 +5,13 @@ const BREAKS = [0, 10, 20, 30, 45];
 const COLORS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"];
 let map = null;
 
+/** A code's label from the catalogue (``prefix.code``), else the code as given (imported types). */
+function label(prefix, code) {
+  const key = `${prefix}.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
 function pointsFc(rows, props) {
   return { type: "FeatureCollection", features: rows.map((r) => ({
     type: "Feature", geometry: { type: "Point", coordinates: [r.lon, r.lat] }, properties: props(r) })) };
@@ -30,7 +37,7 @@ async function load() {
     { key: "postcode", label: t("gplan.col.postcode") }, { key: "name", label: t("col.name") },
     { key: "population", label: t("col.population"), num: true, fmt: (v) => num(v) },
     { key: "nearest_min", label: t("gplan.col.nearest_min"), num: true, fmt: (v) => num(v, 1) },
-    { key: "nearest_service", label: t("gplan.col.nearest_service") }], outside);
+    { key: "nearest_service", label: t("gplan.col.nearest_service"), lang: "fi" }], outside);
   const none = voice.survey === null;
   document.getElementById("gp-voice-none").hidden = !none;
   fillTable(document.getElementById("gp-voice"), [
@@ -47,10 +54,11 @@ async function load() {
     const type = (s.attributes && s.attributes[0] && s.attributes[0].taxonomy_term.code) || "";
     return { lon: l.longitude, lat: l.latitude, name: s.name || l.name, type,
       imported: s.origin !== "region",
-      example: !!s.example, channels: (s.channels || []).map((c) => c.kind).join(", ") };
+      example: !!s.example, channels: (s.channels || []).map((c) => label("resident.channel", c.kind)).join(", ") };
   });
   fillTable(document.getElementById("gp-directory"), [
-    { key: "name", label: t("gplan.col.service") }, { key: "type", label: t("gplan.col.type") },
+    { key: "name", label: t("gplan.col.service"), lang: "fi" },
+    { key: "type", label: t("gplan.col.type"), fmt: (v) => label("svc", v) },
     { key: "channels", label: t("gplan.col.channels") },
     { key: "imported", label: "", fmt: (v, r) => (v ? t("gplan.imported") : t("gplan.region_points")) + (r.example ? ` (${t("gplan.example")})` : "") }],
     locRows);

@@ -184,6 +184,7 @@ async function main() {
     sel.addEventListener("change", async () => { await loadSpec(sel.value); await runPathway(); });
     $("pw-year").addEventListener("change", () => { drawSankey(); drawStageTable(); });
     $("pw-run").addEventListener("click", runPathway);
+    $("pw-form").addEventListener("submit", (ev) => { ev.preventDefault(); runPathway(); });
     await runPathway();
   } catch (err) {
     showError(err);
