@@ -210,7 +210,7 @@ def test_works_offline_after_a_visit(server, browser):
     ctx = browser.new_context()
     pg = ctx.new_page()
     pg.goto(f"{server}/palveluohjaus?lang=en")
-    pg.wait_for_function("document.body.dataset.ready === '1'")
+    pg.wait_for_function("() => document.body.dataset.ready === '1'")
     pg.evaluate("navigator.serviceWorker.ready.then(() => true)")
     url = f"{server}/palveluohjaus?lang=en&need=doctor&postcode=43100"
     pg.goto(url)  # now controlled by the service worker, which keeps a copy
@@ -265,7 +265,7 @@ def test_planner_sees_imports_survey_and_unmet_needs_on_the_map(planner_server, 
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(f"{planner_server}/guidance?lang=fi")
-    pg.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    pg.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
     assert int(pg.locator("#map").get_attribute("data-features")) > 150
     pg.wait_for_selector("#map canvas.maplibregl-canvas")
     assert pg.locator("#gp-summary tbody tr").count() == 1
@@ -279,7 +279,7 @@ def test_planner_sees_imports_survey_and_unmet_needs_on_the_map(planner_server, 
     pg.fill("#gp-threshold", "20")
     pg.evaluate("document.body.dataset.ready = '0'")
     pg.click("#gp-form button[type=submit]")
-    pg.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    pg.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
     assert pg.locator("#gp-outside tbody tr").count() > before
     # and in the report beside the access figures
     html = pg.request.get(f"{planner_server}/report.html?lang=fi").text()
