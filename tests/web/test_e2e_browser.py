@@ -478,8 +478,6 @@ def test_one_language_at_a_time_on_every_page_and_the_report(server, page, lang)
     assert leaks == {}
 
 
-
-
 @pytest.mark.parametrize("lang", ["fi", "en"])
 def test_axe_finds_no_serious_or_critical_violation(server, page, lang):
     problems = {}
