@@ -146,6 +146,9 @@ def test_out_of_bounds_input_is_refused(sclient, canonical_error, path, body):
         {"demand": {"rates_csv": "/etc/passwd", "services_csv": "/etc/passwd"}},
         {"demand": {"rates_csv": "../../../etc/passwd", "services_csv": "rates.csv"}},
         {"access": {"osm_pbf": "/etc/passwd"}},
+        {"demand": {"price_year": 2022, "price_index_csv": "/etc/passwd"}},
+        {"pathways": {"run": [{"file": "/etc/passwd"}]}},
+        {"pathways": {"run": [{"file": "../../../etc/passwd"}]}},
     ],
 )
 def test_files_outside_the_data_directory_are_refused(sclient, canonical_error, files):
