@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -27,50 +25,22 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(ks_guide):
-    import uvicorn
-
+def server(ks_guide, live_server):
     from soteplan.api import create_app
 
     app = create_app("keski-suomi")
     app.state.guidance_guide = ks_guide
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    with live_server(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(launch_chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
+        b = launch_chromium(pw)
         yield b
         b.close()
 
@@ -232,10 +202,8 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "guidance"
 
 
 @pytest.fixture(scope="module")
-def planner_server(ks_guide):
+def planner_server(ks_guide, live_server):
     """An app with an imported HSDS datapackage and a resident survey (example files)."""
-    import uvicorn
-
     from soteplan.api import create_app
 
     with pytest.MonkeyPatch.context() as mp:
@@ -246,17 +214,8 @@ def planner_server(ks_guide):
 
         guide_of(app)  # built with the import while the variables are set
         survey_of(app)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    with live_server(app) as url:
+        yield url
 
 
 def test_planner_sees_imports_survey_and_unmet_needs_on_the_map(planner_server, browser):

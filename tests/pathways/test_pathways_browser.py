@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,37 +17,19 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def server():  # type: ignore[no-untyped-def]
-    import uvicorn
-
+def server(live_server):  # type: ignore[no-untyped-def]
     from soteplan.api import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app("keski-suomi"), host="127.0.0.1", port=port, log_level="warning")
-    )
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    with live_server(create_app("keski-suomi")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def page(server):  # type: ignore[no-untyped-def]
+def page(server, launch_chromium):  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
+        b = launch_chromium(pw)
         pg = b.new_context(viewport={"width": 1366, "height": 1000}).new_page()
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))

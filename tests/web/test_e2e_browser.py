@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -40,55 +37,24 @@ PAGES = [
 LOCAL_TOKEN = "e2e-" + os.urandom(12).hex()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    import uvicorn
-
+def server(tmp_path_factory, live_server):
     from soteplan.api import create_app
 
-    port = _free_port()
     store = tmp_path_factory.mktemp("store") / "runs.sqlite"
     app = create_app("keski-suomi", store_url=f"sqlite:///{store}")
     app.state.rate_limiters = {"compute": None}  # one browser walks every page, many times
     app.state.local_token = LOCAL_TOKEN
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
+    with live_server(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(launch_chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--enable-unsafe-swiftshader",
-                "--use-angle=swiftshader",
-            ],
-        )
+        b = launch_chromium(pw)
         yield b
         b.close()
 

@@ -282,3 +282,15 @@ def ensure_dir(path: Path) -> Path:
     """Create an output directory (and parents) and return it."""
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def save_map(fig: Any, path: Path, notes: list[str], *, dpi: int = 120) -> None:
+    """Write a map figure with its notes (approximations, attribution) wrapped under it."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    lines = [w for note in notes if note for w in textwrap.wrap(str(note), 150)]
+    fig.text(0.01, 0.0, "\n".join(lines), fontsize=5.5, va="top")
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from soteplan.cli._common import OutputFormat, console, ensure_dir, lazy_module, print_frame
+from soteplan.cli._common import (
+    OutputFormat,
+    console,
+    ensure_dir,
+    lazy_module,
+    print_frame,
+    save_map,
+)
 from soteplan.errors import ParameterError
 
 pd = lazy_module("pandas")
@@ -121,11 +127,7 @@ def _save_map(path: Path, region: Any, setup: Any, res: Any, station: str | None
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(f"Catchment probability of {model.station_names[j]}")
-    foot = [res.meta.get("approximation") or "", *region.attribution]
-    lines = [w for f in foot if f for w in textwrap.wrap(str(f), 150)]
-    fig.text(0.01, 0.0, "\n".join(lines), fontsize=5.5, va="top")
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    save_map(fig, path, [res.meta.get("approximation") or "", *region.attribution])
 
 
 def register(app: typer.Typer) -> None:
