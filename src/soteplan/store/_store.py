@@ -17,6 +17,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -456,9 +458,33 @@ class _PgLocked:
         self._cm.__exit__(*exc)
 
 
+def _sqlite_wal(cur: Any) -> None:
+    """Put the database in WAL mode (persistent in the file), retrying on a lock.
+
+    Switching a fresh file to WAL needs an exclusive lock, and SQLite may answer
+    ``database is locked`` at once, without its busy handler, while another
+    process opens the same file: retry with a back-off for up to
+    :data:`SQLITE_TIMEOUT_S`.
+    """
+    deadline = time.monotonic() + SQLITE_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            mode = cur.execute("PRAGMA journal_mode").fetchone()
+            if mode and str(mode[0]).lower() == "wal":
+                return
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _sqlite_wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()
