@@ -83,12 +83,13 @@ def run_guarded(app: typer.Typer) -> int:
     except typer.Abort:
         err_console.print("Aborted.")
         return 1
-    except Exception as exc:  # click usage errors
+    except Exception as exc:  # usage errors (click's, or the click that Typer vendors)
         import click
 
-        if isinstance(exc, click.ClickException):
+        usage = (click.ClickException, typer.TyperException)
+        if isinstance(exc, usage) and hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
-            return exc.exit_code
+            return int(exc.exit_code)
         raise
     return 0
 
