@@ -68,3 +68,21 @@ def test_fit_table_goes_compact_then_drops_the_named_columns():
     text = console.export_text()
     assert "1 234 567" in text and "a" * 30 in text
     assert max(len(line) for line in text.splitlines()) <= 60
+
+
+def test_fit_table_never_lets_the_terminal_crop_a_column():
+    """A table too wide even wrapped loses columns from the right, and says which."""
+    from rich.console import Console
+
+    from soteplan.cli._common import fit_table
+
+    df = pd.DataFrame({f"column_{i}": [123_456_789 + i] for i in range(12)})
+    table, dropped = fit_table(df, width=80)
+    console = Console(width=80, record=True)
+    console.print(table)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert dropped and dropped[0] == "column_11" and "column_0" not in dropped
+    kept = [c for c in df.columns if c not in dropped]
+    for c in kept:
+        assert f"{df[c].iloc[0]:,}".replace(",", " ") in text

@@ -216,11 +216,11 @@ def fit_table(
     dropped: list[str] = []
     queue = [headers.index(c) for c in droppable if c in headers]
 
-    def natural(compact: bool, whole_headers: bool = True) -> int:
+    def natural(compact: bool, whole_headers: bool = True, wrap: bool = False) -> int:
         """Width of the table drawn without a width limit (headers whole or wrapped at spaces)."""
         heads = headers if whole_headers else [max(h.split() or [h], key=len) for h in headers]
         probe = Console(width=10_000, file=io.StringIO(), color_system=None)
-        probe.print(_build_table(heads, right, rows, keep, None, compact))
+        probe.print(_build_table(heads, right, rows, keep, None, compact, wrap))
         text = probe.file.getvalue()  # type: ignore[attr-defined]
         return max((len(line.rstrip()) for line in text.splitlines()), default=0)
 
@@ -230,6 +230,10 @@ def fit_table(
         keep.remove(i)
         dropped.append(headers[i])
     wrap_text = compact and natural(True, whole_headers=False) > width
+    # still too wide with every text column wrapped: leave out columns from the right (never
+    # the first), rather than let the terminal crop them unsaid
+    while wrap_text and len(keep) > 1 and natural(True, False, wrap=True) > width:
+        dropped.append(headers[keep.pop()])
     slack = None
     if compact and natural(True) > width:
         slack = max(0, width - natural(True, whole_headers=False))

@@ -301,6 +301,7 @@ def register(app: typer.Typer) -> None:
             title=f"Health-station list sizes: today's areas vs free choice ({where})",
             meta=meta,
             float_digits=0,
+            droppable=("visits_choice", "visits_today"),
         )
         if fmt is OutputFormat.table:
             console.print(
