@@ -26,7 +26,6 @@ __all__ = ["PATH", "mount_resident"]
 #: Where the resident pages live.
 PATH = "/palveluohjaus"
 _ROOT = Path(str(resources.files("soteplan.web")))
-_DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 _HEADERS = {
     "Cache-Control": "no-store",  # answers are not kept by shared caches
     "Referrer-Policy": "no-referrer",
@@ -45,35 +44,10 @@ def _need_key(need: str) -> str:
     return "resident.need." + need.replace("-", "_")
 
 
-def _days_text(days: list[str], lang: str) -> str:
-    """``["MO", …, "FR"]`` → ``ma–pe`` (a run of three or more) or ``ma, ke``."""
-    idx = sorted(_DAYS.index(d.lower()) for d in days)
-    names = [t(f"resident.day.{_DAYS[i]}", lang) for i in range(7)]
-    parts, start = [], None
-    for k, i in enumerate(idx):
-        if start is None:
-            start = i
-        if k + 1 == len(idx) or idx[k + 1] != i + 1:
-            run = list(range(start, i + 1))
-            parts.append(
-                f"{names[run[0]]}–{names[run[-1]]}"
-                if len(run) >= 3
-                else ", ".join(names[j] for j in run)
-            )
-            start = None
-    return ", ".join(parts)
-
-
 def _service_view(s: dict[str, Any], lang: str, muni_names: dict[str, str]) -> dict[str, Any]:
-    days = s["opening_days"]
-    if s["opening_days_known"] and days:
-        days_text = t("resident.days_open", lang, days=_days_text(days, lang))
-    elif s["opening_days_known"]:
-        days_text = t("resident.days_closed", lang)
-    else:
-        days_text = t("resident.days_unknown", lang)
-    if s["opening_days_known"] and s["opening_days_year"]:
-        days_text += " " + t("resident.days_year", lang, year=s["opening_days_year"])
+    from soteplan.guidance._text import opening_text
+
+    days_text = opening_text(s, lang)
     channels = [c for c in s["channels"] if c["kind"] != "in_person"]
     visit = next((c["value"] for c in s["channels"] if c["kind"] == "in_person"), s["address"])
     stype = s["service_type"]
@@ -104,6 +78,7 @@ def mount_resident(app: FastAPI) -> None:
     def guidance_page(request: Request) -> Response:
         from soteplan.api._guidance import guide_of
         from soteplan.api._ratelimit import client_ip, limiter_for
+        from soteplan.guidance._text import channel_label
 
         lang = _lang(request)
         q = request.query_params
@@ -152,7 +127,9 @@ def mount_resident(app: FastAPI) -> None:
                         "need": need,
                         "place": label,
                         "services": [_service_view(s, lang, muni_names) for s in res["services"]],
-                        "channels": res["region_channels"],
+                        "channels": [
+                            {**c, "label": channel_label(c, lang)} for c in res["region_channels"]
+                        ],
                         "emergency": need == "emergency",
                     }
             if errors:
