@@ -161,3 +161,20 @@ def test_cli_bad_channels_file_exits_2(tmp_path, monkeypatch, capsys):
     assert run_guarded(cli_app) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "channels.csv" in err and "checked" in err
+
+
+def test_the_api_reads_the_channels_file_named_in_the_environment(tmp_path, monkeypatch, ks):
+    import warnings
+
+    from soteplan.access import region_graph
+    from soteplan.api import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("SOTEPLAN_GUIDANCE_CHANNELS", str(_channels(tmp_path, EXAMPLE_ROW)))
+    region_graph(ks)  # cached: the app's guide reuses the session's graph
+    app = create_app("keski-suomi", web=False)
+    body = TestClient(app).get("/api/v1/guidance?need=home-help&postcode=43100").json()
+    assert [c["value"] for c in body["region_channels"]] == ["+358 40 000 0000"]

@@ -129,6 +129,56 @@ def test_phone_form_and_answer_in_each_language_pass_axe(server, phone, lang, ks
     assert phone.errors == []
 
 
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_use_my_location_by_keyboard_fills_the_point_and_answers(server, browser, lang):
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        geolocation={"latitude": 62.6201, "longitude": 25.1804},
+        permissions=["geolocation"],
+    )
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(f"{server}/palveluohjaus?lang={lang}")
+    pg.wait_for_function("() => document.body.dataset.ready === '1'")
+    assert pg.locator("#locate").is_visible()
+    assert _axe(pg) == []
+    pg.focus("#postcode")
+    pg.keyboard.type("43100")  # the button clears the other places, so only one is sent
+    pg.focus("#locate")
+    pg.keyboard.press("Enter")
+    pg.wait_for_function("() => document.getElementById('point').value !== ''")
+    assert pg.input_value("#point") == "62.620, 25.180"  # rounded to about 100 m
+    assert pg.input_value("#postcode") == ""
+    status = pg.locator("#locate-status")
+    assert status.get_attribute("role") == "status"
+    assert status.inner_text() == catalogue()["resident.located"][lang]
+    assert pg.evaluate("document.activeElement.id") == "point"
+    pg.check("#need-home-help")
+    pg.click("button[type=submit]")
+    pg.wait_for_selector("#answer-h")
+    assert pg.locator("ol.services > li").count() == 5
+    assert "62.620, 25.180" in pg.locator(".answer .meta").inner_text()
+    assert _axe(pg) == []
+    assert errors == []
+    ctx.close()
+
+
+def test_location_refused_is_said_in_words(server, browser):
+    ctx = browser.new_context(geolocation={"latitude": 62.62, "longitude": 25.18})
+    pg = ctx.new_page()  # no geolocation permission: the browser refuses
+    pg.goto(f"{server}/palveluohjaus?lang=en")
+    pg.wait_for_function("() => document.body.dataset.ready === '1'")
+    pg.click("#locate")
+    want = catalogue()["resident.locate_denied"]["en"]
+    pg.wait_for_function(
+        f"() => document.getElementById('locate-status').textContent === {json.dumps(want)}"
+    )
+    assert pg.input_value("#point") == ""
+    ctx.close()
+
+
 def test_errors_are_announced_and_linked_to_the_field(server, phone):
     _ask(phone, server, "fi", postcode="123")
     assert phone.locator("#err-h").count() == 1
@@ -194,6 +244,7 @@ def test_works_offline_after_a_visit(server, browser):
     ctx.set_offline(True)
     pg.goto(url)
     assert "Saarijärven terveysasema" in pg.locator("ol.services").inner_text()
+    assert pg.locator("#point").count() == 1  # the point option is in the offline copy too
     ctx.set_offline(False)
     ctx.close()
 

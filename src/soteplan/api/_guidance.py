@@ -10,7 +10,8 @@
 Imported directories are read at start-up from ``SOTEPLAN_GUIDANCE_HSDS`` (HSDS
 datapackage directories) and ``SOTEPLAN_GUIDANCE_PTV`` (PTV JSON files), each
 a list separated by the OS path separator, with ``SOTEPLAN_GUIDANCE_PTV_CLASSES``
-(CSV ``code,service_type``).  Nothing a caller sends is stored.
+(CSV ``code,service_type``), and ``SOTEPLAN_GUIDANCE_CHANNELS`` (a planner's channels CSV,
+the format of ``guidance/data/channels.csv``).  Nothing a caller sends is stored.
 """
 
 from __future__ import annotations
@@ -70,14 +71,16 @@ def guide_of(app: FastAPI) -> Any:
     with _LOCK:
         guide = getattr(app.state, "guidance_guide", None)
         if guide is None:
-            from soteplan.guidance import read_directories, region_guide
+            from soteplan.guidance import load_needs, read_directories, region_guide
 
+            channels = os.environ.get("SOTEPLAN_GUIDANCE_CHANNELS", "").strip()
+            needs = load_needs(channels) if channels else None
             extra = read_directories(
                 _paths("SOTEPLAN_GUIDANCE_HSDS"),
                 _paths("SOTEPLAN_GUIDANCE_PTV"),
                 os.environ.get("SOTEPLAN_GUIDANCE_PTV_CLASSES") or None,
             )
-            guide = region_guide(app.state.services.region, extra)
+            guide = region_guide(app.state.services.region, extra, needs=needs)
             _warm(app, guide)
             app.state.guidance_guide = guide
             app.state.services.guidance_guide = guide  # the report uses the same directory

@@ -44,6 +44,23 @@ def _need_key(need: str) -> str:
     return "resident.need." + need.replace("-", "_")
 
 
+def _parse_point(text: str) -> tuple[float, float] | None:
+    """``"62.62, 25.18"`` or ``"62.62 25.18"`` → ``(lat, lon)``; ``None``: not two numbers."""
+    import math
+    import re
+
+    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return lat, lon
+
+
 def _service_view(s: dict[str, Any], lang: str, muni_names: dict[str, str]) -> dict[str, Any]:
     from soteplan.guidance._text import opening_text
 
@@ -85,12 +102,13 @@ def mount_resident(app: FastAPI) -> None:
         need = (q.get("need") or "").strip()
         postcode = (q.get("postcode") or "").strip()
         municipality = (q.get("municipality") or "").strip()
+        point = (q.get("point") or "").strip()[:40]
         guide = guide_of(request.app)
         muni_names = guide.municipality_names("sv" if lang == "sv" else "fi")
         errors: list[tuple[str, str]] = []  # (field id, message)
         result = None
         status = 200
-        if need or postcode or municipality:
+        if need or postcode or municipality or point:
             limiter = limiter_for(request, "guidance", 10.0, 30)
             if limiter is not None and limiter.acquire(client_ip(request)) > 0:
                 return HTMLResponse(
@@ -101,8 +119,23 @@ def mount_resident(app: FastAPI) -> None:
                 )
             if need not in guide.needs.needs:
                 errors.append(("need-" + guide.needs.needs[0], t("resident.error_need", lang)))
-            if bool(postcode) == bool(municipality):
+            latlon = _parse_point(point) if point else None
+            xy = None
+            if sum(map(bool, (postcode, municipality, point))) != 1:
                 errors.append(("postcode", t("resident.error_place", lang)))
+            elif point and latlon is None:
+                errors.append(("point", t("resident.error_point", lang)))
+            elif point and latlon is not None:
+                from soteplan.guidance import wgs84_to_3067
+
+                lat, lon = latlon
+                inside = 59.0 <= lat <= 71.0 and 19.0 <= lon <= 32.0
+                xy = wgs84_to_3067(lat, lon) if inside else None
+                b = guide.bounds
+                if xy is None or (
+                    b is not None and not (b[0] <= xy[0] <= b[2] and b[1] <= xy[1] <= b[3])
+                ):
+                    errors.append(("point", t("resident.error_point_outside", lang)))
             elif postcode and not (len(postcode) == 5 and postcode.isdigit()):
                 errors.append(("postcode", t("resident.error_postcode", lang)))
             elif postcode and not guide.has_postcode(postcode):
@@ -115,6 +148,7 @@ def mount_resident(app: FastAPI) -> None:
                         need,
                         postcode=postcode or None,
                         municipality=municipality or None,
+                        point=xy,
                         limit=5,
                     ).to_dict(muni_names)
                 except (NotFoundError, ParameterError):
@@ -122,7 +156,18 @@ def mount_resident(app: FastAPI) -> None:
                 else:
                     place = res["place"]
                     where = muni_names.get(place["municipality"], "")
-                    label = f"{place['id']} ({where})" if place["kind"] == "postcode" else where
+                    if place["kind"] == "postcode":
+                        label = f"{place['id']} ({where})"
+                    elif place["kind"] == "point" and latlon is not None:
+                        label = t(
+                            "resident.place_point",
+                            lang,
+                            lat=f"{latlon[0]:.3f}",
+                            lon=f"{latlon[1]:.3f}",
+                            municipality=where,
+                        )
+                    else:
+                        label = where
                     result = {
                         "need": need,
                         "place": label,
@@ -136,7 +181,12 @@ def mount_resident(app: FastAPI) -> None:
                 status = 422
         query = {
             k: v
-            for k, v in (("need", need), ("postcode", postcode), ("municipality", municipality))
+            for k, v in (
+                ("need", need),
+                ("postcode", postcode),
+                ("municipality", municipality),
+                ("point", point),
+            )
             if v
         }
         ctx: dict[str, Any] = {
@@ -150,6 +200,7 @@ def mount_resident(app: FastAPI) -> None:
             "need": need,
             "postcode": postcode,
             "municipality": municipality,
+            "point": point,
             "municipalities": sorted(muni_names.items(), key=lambda kv: kv[1]),
             "errors": errors,
             "error_fields": {f for f, _ in errors},
