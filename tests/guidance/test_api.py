@@ -48,11 +48,28 @@ def test_cli_and_api_give_the_same_ranked_services(client):
     cli = json.loads(res.output)
     assert cli["services"] == api["services"]
     assert cli["place"] == api["place"]
+    assert cli["region_channels"] == api["region_channels"]
+    assert len(api["services"]) == 5
+    for s in api["services"]:
+        assert {
+            "name",
+            "municipality",
+            "municipality_name",
+            "travel_minutes",
+            "opening_days",
+            "opening_days_known",
+            "channels",
+        } <= set(s)
+        assert s["name"] and s["municipality_name"] and s["travel_minutes"] >= 0
+        # every service can be visited: its address is its in-person channel
+        assert [c["kind"] for c in s["channels"]][:1] == ["in_person"]
     first = api["services"][0]
-    assert {"name", "municipality", "municipality_name", "travel_minutes", "opening_days"} <= set(
-        first
-    )
     assert first["municipality_name"] == "Saarijärvi"
+    # the phone alternative of home help: named, with its source, number honestly missing
+    phone = [c for c in api["region_channels"] if c["kind"] == "phone"]
+    assert phone and all(c["source"].startswith("https://") for c in phone)
+    assert all(c["known"] == bool(c["value"]) for c in api["region_channels"])
+    assert any(c["kind"] == "e_service" and c["known"] for c in api["region_channels"])
     assert [s["travel_minutes"] for s in api["services"]] == sorted(
         s["travel_minutes"] for s in api["services"]
     )

@@ -129,6 +129,56 @@ def test_phone_form_and_answer_in_each_language_pass_axe(server, phone, lang, ks
     assert phone.errors == []
 
 
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_use_my_location_by_keyboard_fills_the_point_and_answers(server, browser, lang):
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        geolocation={"latitude": 62.6201, "longitude": 25.1804},
+        permissions=["geolocation"],
+    )
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(f"{server}/palveluohjaus?lang={lang}")
+    pg.wait_for_function("() => document.body.dataset.ready === '1'")
+    assert pg.locator("#locate").is_visible()
+    assert _axe(pg) == []
+    pg.focus("#postcode")
+    pg.keyboard.type("43100")  # the button clears the other places, so only one is sent
+    pg.focus("#locate")
+    pg.keyboard.press("Enter")
+    pg.wait_for_function("() => document.getElementById('point').value !== ''")
+    assert pg.input_value("#point") == "62.620, 25.180"  # rounded to about 100 m
+    assert pg.input_value("#postcode") == ""
+    status = pg.locator("#locate-status")
+    assert status.get_attribute("role") == "status"
+    assert status.inner_text() == catalogue()["resident.located"][lang]
+    assert pg.evaluate("document.activeElement.id") == "point"
+    pg.check("#need-home-help")
+    pg.click("button[type=submit]")
+    pg.wait_for_selector("#answer-h")
+    assert pg.locator("ol.services > li").count() == 5
+    assert "62.620, 25.180" in pg.locator(".answer .meta").inner_text()
+    assert _axe(pg) == []
+    assert errors == []
+    ctx.close()
+
+
+def test_location_refused_is_said_in_words(server, browser):
+    ctx = browser.new_context(geolocation={"latitude": 62.62, "longitude": 25.18})
+    pg = ctx.new_page()  # no geolocation permission: the browser refuses
+    pg.goto(f"{server}/palveluohjaus?lang=en")
+    pg.wait_for_function("() => document.body.dataset.ready === '1'")
+    pg.click("#locate")
+    want = catalogue()["resident.locate_denied"]["en"]
+    pg.wait_for_function(
+        f"() => document.getElementById('locate-status').textContent === {json.dumps(want)}"
+    )
+    assert pg.input_value("#point") == ""
+    ctx.close()
+
+
 def test_errors_are_announced_and_linked_to_the_field(server, phone):
     _ask(phone, server, "fi", postcode="123")
     assert phone.locator("#err-h").count() == 1
@@ -194,6 +244,7 @@ def test_works_offline_after_a_visit(server, browser):
     ctx.set_offline(True)
     pg.goto(url)
     assert "Saarijärven terveysasema" in pg.locator("ol.services").inner_text()
+    assert pg.locator("#point").count() == 1  # the point option is in the offline copy too
     ctx.set_offline(False)
     ctx.close()
 
@@ -245,4 +296,92 @@ def test_planner_sees_imports_survey_and_unmet_needs_on_the_map(planner_server, 
     assert 'id="voice"' in html and "43100 Saarijärvi Keskus" in html
     assert "ESIMERKKI Kotiapu (example) (esimerkkiaineisto)" in html
     assert errors == []
+    ctx.close()
+
+
+UPLOAD_TOKEN = "browser-test-upload-token"
+
+
+@pytest.fixture(scope="module")
+def upload_server(ks_guide, live_server):
+    """An app without a survey whose loopback token the browser gets as a cookie."""
+    from soteplan.api import create_app
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("SOTEPLAN_GUIDANCE_SURVEY", raising=False)
+        mp.delenv("SOTEPLAN_API_TOKEN", raising=False)
+        app = create_app("keski-suomi")
+    app.state.guidance_guide = ks_guide
+    app.state.local_token = UPLOAD_TOKEN
+    with live_server(app) as url:
+        yield url
+
+
+def _planner(browser, url, token=True):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    if token:  # the address `soteplan serve` prints: the token goes into a cookie
+        pg.goto(f"{url}/?token={UPLOAD_TOKEN}&lang=fi")
+    pg.goto(f"{url}/guidance?lang=fi")
+    pg.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
+    return ctx, pg
+
+
+def _upload(pg, path):
+    pg.evaluate("document.body.dataset.upload = ''")
+    pg.set_input_files("#gp-survey-file", str(path))
+    pg.click("#gp-survey-send")
+    pg.wait_for_function("() => !!document.body.dataset.upload", timeout=60_000)
+    return pg.evaluate("document.body.dataset.upload")
+
+
+def test_planner_uploads_a_survey_and_sees_it_beside_the_access_figures(upload_server, browser):
+    ctx, pg = _planner(browser, upload_server)
+    assert pg.locator("#gp-voice-none").is_visible()
+    assert pg.locator("#map").get_attribute("data-voice-features") == "0"
+    # a bad file: every problem said in Finnish next to the control, by row and column
+    assert _upload(pg, DATA / "broken_survey.csv") == "error"
+    msg = pg.locator("#gp-survey-msg")
+    text = msg.inner_text()
+    fi = catalogue()
+    assert "broken_survey.csv" in text
+    assert "rivi 1, sarake score" in text and "rivi 4, sarake score" in text
+    assert fi["gplan.svp.theme"]["fi"] in text
+    assert "is not" not in text and "outside the scale" not in text  # no English
+    assert pg.locator("#gp-survey-file").get_attribute("aria-invalid") == "true"
+    assert msg.get_attribute("role") == "alert"
+    assert pg.locator("#gp-voice-none").is_visible()  # nothing was taken
+    # the survey tool's own export: shown in the table and on the map with the car times
+    assert _upload(pg, DATA / "survey_google_forms_example.csv") == "ok"
+    assert "Tuotu survey_google_forms_example.csv" in msg.inner_text()
+    assert pg.locator("#gp-survey-file").get_attribute("aria-invalid") is None
+    assert not pg.locator("#gp-voice-none").is_visible()
+    rows = pg.locator("#gp-voice tbody tr")
+    assert rows.count() >= 1 and "43100" in pg.locator("#gp-voice").inner_text()
+    assert int(pg.locator("#map").get_attribute("data-voice-features")) >= 1
+    # and in the report
+    html = pg.request.get(f"{upload_server}/report.html?lang=fi").text()
+    assert 'id="voice"' in html and "43100 Saarijärvi Keskus" in html
+    # removed again
+    pg.evaluate("document.body.dataset.ready = '0'")
+    pg.click("#gp-survey-remove")
+    pg.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
+    assert pg.locator("#gp-voice-none").is_visible()
+    assert pg.errors == []
+    ctx.close()
+
+
+def test_without_the_token_the_upload_is_off_and_refused(upload_server, browser):
+    ctx, pg = _planner(browser, upload_server, token=False)
+    assert pg.locator("#gp-survey-file").is_disabled()
+    assert (
+        catalogue()["gplan.upload_needs_token"]["fi"] in pg.locator("#gp-survey-hint").inner_text()
+    )
+    r = pg.request.put(
+        f"{upload_server}/api/v1/guidance/survey?name=s.csv",
+        data=(DATA / "survey_example.csv").read_bytes(),
+    )
+    assert r.status == 401
     ctx.close()

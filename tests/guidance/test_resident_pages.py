@@ -76,3 +76,38 @@ def test_emergency_page_puts_112_first(client):
     text = r.text
     assert text.index('class="call112"') < text.index('class="services"')
     assert 'href="tel:112"' in text
+
+
+def test_a_point_answers_like_the_engine(client, ks_guide):
+    from soteplan.guidance import wgs84_to_3067
+
+    r = client.get(
+        "/palveluohjaus", params={"lang": "sv", "need": "home-help", "point": "62.62, 25.18"}
+    )
+    assert r.status_code == 200, r.text
+    expect = ks_guide.answer("home-help", point=wgs84_to_3067(62.62, 25.18)).services
+    pos = [r.text.index(f"<h3>{s.name}</h3>") for s in expect]
+    assert pos == sorted(pos)  # the engine's ranking, nearest first
+    assert "62.620, 25.180" in r.text and 'value="62.62, 25.18"' in r.text
+    # the same point written with a space only
+    r2 = client.get("/palveluohjaus", params={"need": "home-help", "point": "62.62 25.18"})
+    assert r2.status_code == 200 and f"<h3>{expect[0].name}</h3>" in r2.text
+
+
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [
+        ({"point": "north"}, "resident.error_point"),
+        ({"point": "62.6"}, "resident.error_point"),
+        ({"point": "60.17, 24.94"}, "resident.error_point_outside"),  # Helsinki
+        ({"point": "10, 10"}, "resident.error_point_outside"),
+        ({"point": "62.6, 25.1", "postcode": "43100"}, "resident.error_place"),
+    ],
+)
+def test_bad_points_are_explained_at_the_field(client, params, key):
+    r = client.get("/palveluohjaus", params={"lang": "en", "need": "doctor", **params})
+    assert r.status_code == 422
+    assert catalogue()[key]["en"] in r.text
+    if key != "resident.error_place":
+        assert 'href="#point"' in r.text
+        assert 'id="point" name="point"' in r.text and 'aria-invalid="true"' in r.text

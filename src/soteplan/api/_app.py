@@ -143,7 +143,9 @@ def create_app(
     app.include_router(router)
     app.include_router(choice_router)
     app.include_router(pathways_router)
-    app.include_router(__import__("soteplan.api._guidance", fromlist=["router"]).router)
+    guidance_routes = __import__("soteplan.api._guidance", fromlist=["router"])
+    app.include_router(guidance_routes.router)
+    app.include_router(guidance_routes.write_router)
     if web:
         from soteplan.web import mount_web
 

@@ -5,12 +5,18 @@
   ``soteplan guidance --format json``;
 * ``GET /api/v1/guidance/needs``: the needs table;
 * ``GET /api/v1/guidance/directory``: the service directory as HSDS-shaped JSON;
-* ``GET /api/v1/guidance/unmet?threshold=…``: the unmet-needs table for planners.
+* ``GET /api/v1/guidance/unmet?threshold=…``: the unmet-needs table for planners;
+* ``GET /api/v1/guidance/voice``: the residents' survey by area beside the access figures;
+* ``PUT /api/v1/guidance/survey?name=…`` (write token; on loopback the page's token cookie):
+  a planner's survey CSV as the request body, replacing the survey in memory (never written
+  to disk); bad files answer 422 with every problem by row and field (``problems``, each with
+  its catalogue key).  ``DELETE`` removes it.
 
 Imported directories are read at start-up from ``SOTEPLAN_GUIDANCE_HSDS`` (HSDS
 datapackage directories) and ``SOTEPLAN_GUIDANCE_PTV`` (PTV JSON files), each
 a list separated by the OS path separator, with ``SOTEPLAN_GUIDANCE_PTV_CLASSES``
-(CSV ``code,service_type``).  Nothing a caller sends is stored.
+(CSV ``code,service_type``), and ``SOTEPLAN_GUIDANCE_CHANNELS`` (a planner's channels CSV,
+the format of ``guidance/data/channels.csv``).  Nothing a caller sends is stored.
 """
 
 from __future__ import annotations
@@ -25,11 +31,12 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from soteplan.api._errors import ApiError
+from soteplan.api._errors import ApiError, safe_text
 from soteplan.api._ratelimit import rate_limit
+from soteplan.api._security import require_token
 from soteplan.api._serialise import jsonable
 
-__all__ = ["guide_of", "router"]
+__all__ = ["guide_of", "router", "write_router"]
 
 #: Default public limit: 10 requests/s per client with bursts of 30
 #: (``SOTEPLAN_RATE_LIMIT_GUIDANCE`` overrides it).
@@ -70,14 +77,16 @@ def guide_of(app: FastAPI) -> Any:
     with _LOCK:
         guide = getattr(app.state, "guidance_guide", None)
         if guide is None:
-            from soteplan.guidance import read_directories, region_guide
+            from soteplan.guidance import load_needs, read_directories, region_guide
 
+            channels = os.environ.get("SOTEPLAN_GUIDANCE_CHANNELS", "").strip()
+            needs = load_needs(channels) if channels else None
             extra = read_directories(
                 _paths("SOTEPLAN_GUIDANCE_HSDS"),
                 _paths("SOTEPLAN_GUIDANCE_PTV"),
                 os.environ.get("SOTEPLAN_GUIDANCE_PTV_CLASSES") or None,
             )
-            guide = region_guide(app.state.services.region, extra)
+            guide = region_guide(app.state.services.region, extra, needs=needs)
             _warm(app, guide)
             app.state.guidance_guide = guide
             app.state.services.guidance_guide = guide  # the report uses the same directory
@@ -228,6 +237,19 @@ def unmet(
     )
 
 
+def _region_places(app: FastAPI) -> tuple[dict[str, str], list[str]]:
+    region = app.state.services.region
+    pa = region.table("postal_areas")
+    postcodes = dict(zip(pa["postcode"].astype(str), pa["municipality"].astype(str), strict=True))
+    return postcodes, list(region.municipality_codes())
+
+
+def _set_survey(app: FastAPI, survey: Any) -> None:
+    app.state.guidance_survey_version = getattr(app.state, "guidance_survey_version", 0) + 1
+    app.state.guidance_survey = survey
+    app.state.services.guidance_survey = survey  # the report shows the same survey
+
+
 def survey_of(app: FastAPI) -> Any:
     """The resident survey named by ``SOTEPLAN_GUIDANCE_SURVEY`` (read once), or ``None``."""
     if hasattr(app.state, "guidance_survey"):
@@ -237,17 +259,9 @@ def survey_of(app: FastAPI) -> Any:
     if path:
         from soteplan.guidance import read_survey
 
-        region = app.state.services.region
-        pa = region.table("postal_areas")
-        survey = read_survey(
-            path,
-            postcodes=dict(
-                zip(pa["postcode"].astype(str), pa["municipality"].astype(str), strict=True)
-            ),
-            municipalities=region.municipality_codes(),
-        )
-    app.state.guidance_survey = survey
-    app.state.services.guidance_survey = survey  # and the same survey
+        postcodes, munis = _region_places(app)
+        survey = read_survey(path, postcodes=postcodes, municipalities=munis)
+    _set_survey(app, survey)
     return survey
 
 
@@ -267,8 +281,66 @@ def voice(
     guide.needs.check(need)
     survey = survey_of(request.app)
     if survey is None:
-        return JSONResponse({"survey": None, "areas": [], "need": need}, headers=_HEADERS)
+        return JSONResponse({"survey": None, "areas": [], "need": need}, headers=_NO_STORE)
     table = survey_by_area(survey, guide.unmet_needs(threshold, [need]).to_frame(), need)
     return JSONResponse(
-        jsonable({"survey": survey.meta, "need": need, "areas": table}), headers=_HEADERS
+        jsonable({"survey": survey.meta, "need": need, "areas": table}), headers=_NO_STORE
     )
+
+
+#: The survey can be replaced by an upload: its answers are never kept by a cache.
+_NO_STORE = {"Cache-Control": "no-store"}
+#: Largest survey file accepted, bytes (the app's body limit applies as well).
+MAX_SURVEY_BYTES = 5_000_000
+
+write_router = APIRouter(
+    prefix="/api/v1/guidance",
+    tags=["guidance"],
+    dependencies=[Depends(require_token)],
+    responses={
+        401: {"description": "missing or invalid token"},
+        413: {"description": "file too large"},
+        422: {"description": "the file is not a valid survey (problems by row and field)"},
+        503: {"description": "write endpoints disabled (no token configured)"},
+    },
+)
+
+
+@write_router.put("/survey", summary="Upload the residents' survey CSV (replaces the current one)")
+async def put_survey(
+    request: Request,
+    name: Annotated[
+        str, Query(min_length=1, max_length=120, pattern=r"^[\w .()-]+$", description="file name")
+    ] = "survey.csv",
+) -> JSONResponse:
+    from soteplan.errors import DataError
+    from soteplan.guidance import read_survey
+    from soteplan.guidance._survey import problem_view
+
+    raw = await request.body()
+    if len(raw) > MAX_SURVEY_BYTES:
+        raise ApiError(413, f"survey larger than {MAX_SURVEY_BYTES} bytes")
+    postcodes, munis = _region_places(request.app)
+    try:
+        survey = await run_in_threadpool(
+            lambda: read_survey(name, postcodes=postcodes, municipalities=munis, data=raw)
+        )
+    except DataError as exc:
+        problems = [problem_view(p) for p in exc.problems[:200]]
+        errors = [safe_text(str(p)) for p in exc.problems[:200]]
+        body = {
+            "ok": False,
+            "status": 422,
+            "error": "; ".join(errors),
+            "errors": errors,
+            "problems": problems,
+        }
+        return JSONResponse(jsonable(body), status_code=422, headers=_NO_STORE)
+    _set_survey(request.app, survey)
+    return JSONResponse(jsonable({"ok": True, "survey": survey.meta}), headers=_NO_STORE)
+
+
+@write_router.delete("/survey", summary="Remove the uploaded survey")
+def delete_survey(request: Request) -> JSONResponse:
+    _set_survey(request.app, None)
+    return JSONResponse({"ok": True, "survey": None}, headers=_NO_STORE)

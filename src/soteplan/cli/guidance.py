@@ -31,13 +31,30 @@ PtvClassesOpt = Annotated[
 ]
 
 
-def _guide(region: str, hsds: list[Path] | None, ptv: list[Path] | None, classes: Path | None):
-    from soteplan.guidance import read_directories, region_guide
+ChannelsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--channels",
+        help="A channels CSV (the format of guidance/data/channels.csv) instead of the "
+        "package's: phone numbers and e-services a planner adds, each with its source.",
+    ),
+]
+
+
+def _guide(
+    region: str,
+    hsds: list[Path] | None,
+    ptv: list[Path] | None,
+    classes: Path | None,
+    channels: Path | None = None,
+):
+    from soteplan.guidance import load_needs, read_directories, region_guide
     from soteplan.region import load_region
 
+    needs = load_needs(channels) if channels is not None else None
     reg = load_region(region)
     extra = read_directories(hsds or [], ptv or [], classes)
-    return reg, region_guide(reg, extra)
+    return reg, region_guide(reg, extra, needs=needs)
 
 
 def _municipality(reg: Any, value: str | None) -> str | None:
@@ -93,6 +110,10 @@ def guidance(
     hsds: HsdsOpt = None,
     ptv: PtvOpt = None,
     ptv_classes: PtvClassesOpt = None,
+    channels: ChannelsOpt = None,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the table: fi, sv or en.")
+    ] = "en",
     region: RegionOpt = "keski-suomi",
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
@@ -103,7 +124,9 @@ def guidance(
     if need is None:
         console.print(ctx.get_help())
         raise typer.Exit(0)
-    reg, guide = _guide(region, hsds, ptv, ptv_classes)
+    if lang not in ("fi", "sv", "en"):
+        raise ParameterError(f"--lang must be fi, sv or en, got {lang!r}")
+    reg, guide = _guide(region, hsds, ptv, ptv_classes, channels)
     res = guide.answer(
         need,
         postcode=postcode,
@@ -111,21 +134,117 @@ def guidance(
         point=_point(point),
         limit=limit,
     )
-    names = guide.municipality_names()
+    names = guide.municipality_names("sv" if lang == "sv" else "fi")
     if fmt is OutputFormat.json:
-        typer.echo(json.dumps(res.to_dict(names), ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(res.to_dict(guide.municipality_names()), ensure_ascii=False, indent=2)
+        )
         return
-    table = res.to_frame()
-    if len(table):
-        table.insert(3, "municipality name", [names.get(c, "") for c in table["municipality"]])
-    place = res.place
-    where = f"{place.kind} {place.id}" + (f" {place.name}" if place.name else "")
-    print_frame(table, fmt, title=f"{need} near {where}: nearest by car", meta=res.meta)
-    if fmt is OutputFormat.table:
-        for c in res.region_channels:
-            console.print(f"{c.kind}: {c.value}  {c.name}  [dim](source: {c.source})[/]")
-        for a in res.meta.get("assumptions", []):
-            console.print(f"[yellow]{a}[/]")
+    if fmt is OutputFormat.csv:
+        table = res.to_frame()
+        if len(table):
+            table.insert(3, "municipality_name", [names.get(c, "") for c in table["municipality"]])
+        print_frame(table, fmt)
+        return
+    print_answer(res.to_dict(names), lang)
+
+
+def _wrap(text: str, width: int, indent: str = "") -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False))
+
+
+def print_answer(res: dict[str, Any], lang: str, width: int | None = None) -> None:
+    """Print one guidance answer (``GuidanceResult.to_dict``) readably in ``width`` columns.
+
+    One row per service: rank, name with municipality and type, car minutes, opening days in
+    words and the service's own channels (kinds it lacks said as "not in the data"); then the
+    region-wide phone, e-service and remote channels with their sources.  Words come from the
+    message catalogue in ``lang`` (fi/sv/en).
+    """
+    from rich import box
+    from rich.table import Table
+
+    from soteplan.guidance._text import channel_label, opening_text
+    from soteplan.i18n import t
+
+    width = width or console.width
+    place = res["place"]
+    pname = place.get("municipality_name") or place["municipality"]
+    if place["kind"] == "postcode":
+        where = t("gcli.place.postcode", lang, id=place["id"], name=f"{place['name']} ({pname})")
+    elif place["kind"] == "municipality":
+        where = t("gcli.place.municipality", lang, name=pname)
+    else:
+        where = t("gcli.place.point", lang, id=place["id"])
+    need = t("resident.need." + res["need"].replace("-", "_"), lang)
+    console.print(
+        _wrap(t("gcli.title", lang, need=need, place=where), width), style="bold", highlight=False
+    )
+    services = res["services"]
+    if not services:
+        console.print(t("gcli.none_found", lang), highlight=False)
+    else:
+        table = Table(
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            expand=False,
+            header_style="bold",
+            width=width,
+        )
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column(t("gcli.col.service", lang), ratio=5, overflow="fold")
+        table.add_column(t("gcli.col.minutes", lang), justify="right", no_wrap=True)
+        table.add_column(t("gcli.col.open", lang), ratio=3, overflow="fold")
+        table.add_column(t("gcli.col.channels", lang), ratio=6, overflow="fold")
+        for s in services:
+            try:
+                stype = t(f"resident.type.{s['service_type']}", lang)
+            except ParameterError:
+                stype = s["service_type"]
+            tags = [stype]
+            if s["basis"] == "assumption":
+                tags.append(t("gcli.assumption", lang))
+            if s["example"]:
+                tags.append(t("gcli.example", lang))
+            name = f"{s['name']}\n{s.get('municipality_name') or s['municipality']}"
+            name += f" · {', '.join(tags)}"
+            own = []
+            for c in s["channels"]:
+                label = t(f"gcli.kind.{c['kind']}", lang)
+                own.append(f"{label}: {c['value']}" if c["value"] else label)
+            lacking = [
+                t(f"gcli.kind.{k}", lang)
+                for k in ("phone", "e_service", "remote")
+                if not any(c["kind"] == k and c["value"] for c in s["channels"])
+            ]
+            if lacking:
+                own.append(t("gcli.no_own_channels", lang, kinds=", ".join(lacking)))
+            table.add_row(
+                str(s["rank"]),
+                name,
+                t("gcli.minutes", lang, minutes=f"{s['travel_minutes']:.0f}"),
+                opening_text(s, lang, short=True),
+                "\n".join(own),
+            )
+        console.print(table, highlight=False)
+    if res["region_channels"]:
+        console.print(t("gcli.other_ways", lang), style="bold", highlight=False)
+        for c in res["region_channels"]:
+            kind = t(f"gcli.kind.{c['kind']}", lang)
+            value = c["value"] if c["known"] else t("resident.number_not_in_data", lang)
+            line = f"- {channel_label(c, lang)}, {kind}: {value} ({t('gcli.source', lang)}: "
+            line += c["source"]
+            if c.get("checked"):
+                line += ", " + t("resident.checked", lang, date=c["checked"])
+            console.print(_wrap(line + ")", width, "  "), highlight=False, soft_wrap=True)
+    notes = [t("gcli.days_note", lang), t("gcli.time_note", lang)]
+    if any(s["basis"] == "assumption" for s in services):
+        notes.append(t("resident.assumption", lang))
+    for n in notes:
+        console.print(_wrap(n, width), style="dim", highlight=False, soft_wrap=True)
 
 
 @guidance_app.command("needs")

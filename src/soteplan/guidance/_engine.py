@@ -92,10 +92,19 @@ class RankedService:
         }
 
 
-def _channel_dict(c: Channel) -> dict[str, str]:
-    out = {"kind": c.kind, "value": c.value, "name": c.name, "source": c.source, "note": c.note}
+def _channel_dict(c: Channel) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": c.kind,
+        "value": c.value,
+        "known": c.known,  # False: a phone channel whose number is not in open data
+        "name": c.name,
+        "source": c.source,
+        "note": c.note,
+    }
     if c.key:
         out["key"] = c.key
+    if c.checked:
+        out["checked"] = c.checked
     return out
 
 
@@ -133,7 +142,8 @@ class GuidanceResult:
                 "service_type": s.service_type,
                 "municipality": s.municipality,
                 "travel_min": round(s.travel_minutes, 1),
-                "opening_days": ",".join(s.opening_days) if s.opening_days_known else "?",
+                "opening_days": ",".join(s.opening_days) if s.opening_days_known else "",
+                "opening_days_known": s.opening_days_known,
                 "channels": ", ".join(dict.fromkeys(c.kind for c in s.channels)),
                 "basis": s.basis,
             }
@@ -558,6 +568,7 @@ def region_guide(
     *,
     year: int | None = None,
     graph: RoadGraph | None = None,
+    needs: Needs | None = None,
 ) -> Guide:
     """A :class:`Guide` for a region: its directory (plus ``directory``), road graph and places.
 
@@ -566,7 +577,8 @@ def region_guide(
     (:func:`soteplan.access.region_origins`: the dasymetric resident points, or
     the postal centroids); postal areas without residents use their
     representative point.  Municipalities stand for
-    their centre (``centre_x``/``centre_y``).
+    their centre (``centre_x``/``centre_y``).  ``needs`` replaces the package's needs
+    and channels tables (:func:`~soteplan.guidance.load_needs` with a planner's channels file).
     """
     from soteplan.access import region_graph, region_origins
     from soteplan.guidance._region import assign_municipalities, region_directory
@@ -614,6 +626,7 @@ def region_guide(
         g,
         postal,
         munis,
+        needs=needs,
         bounds=(x0 - pad, y0 - pad, x1 + pad, y1 + pad),
         meta={
             "region": region.id,

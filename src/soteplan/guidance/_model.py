@@ -122,6 +122,12 @@ class Channel:
     source: str = ""
     note: str = ""
     key: str = ""  # message key of a region-wide channel's name (``resident.rc.<key>``)
+    checked: str = ""  # ISO date the value was last checked against ``source``
+
+    @property
+    def known(self) -> bool:
+        """Whether the channel has a value (a phone channel without one: number not in data)."""
+        return bool(self.value.strip())
 
 
 @dataclass(frozen=True)

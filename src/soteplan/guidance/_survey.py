@@ -31,7 +31,7 @@ import pandas as pd
 from soteplan.errors import DataError, DataProblem
 from soteplan.region.io._common import decode_text
 
-__all__ = ["FORM_TITLES", "Survey", "read_survey", "survey_by_area"]
+__all__ = ["FORM_TITLES", "Survey", "problem_view", "read_survey", "survey_by_area"]
 
 #: Question titles (lower case) recognised in a Google Forms export, by field.
 FORM_TITLES: dict[str, tuple[str, ...]] = {
@@ -105,6 +105,7 @@ def read_survey(
     municipalities: set[str] | frozenset[str] | list[str],
     scale: tuple[float, float] = (1.0, 5.0),
     columns: Mapping[str, str] | None = None,
+    data: bytes | None = None,
 ) -> Survey:
     """Read a survey CSV (soteplan format or a Google Forms export).
 
@@ -122,6 +123,8 @@ def read_survey(
     columns
         Field → column title (``area``, ``theme``, ``score``, ``text``,
         ``date``, ``group``) when the titles are not recognised.
+    data
+        The file's bytes when they come from an upload (``path`` is then only its name).
 
     Raises
     ------
@@ -130,10 +133,15 @@ def read_survey(
     """
     p = Path(path)
     src = p.name
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise DataError([DataProblem(src, None, None, f"cannot read: {exc.strerror}")]) from None
+    if data is not None:
+        raw = data
+    else:
+        try:
+            raw = p.read_bytes()
+        except OSError as exc:
+            raise DataError(
+                [DataProblem(src, None, None, f"cannot read: {exc.strerror}")]
+            ) from None
     text, _enc = decode_text(raw, src)
     sample = text[:4096]
     delim = ";" if sample.count(";") > sample.count(",") else ","
@@ -273,3 +281,35 @@ def survey_by_area(
             for a, k in zip(out["area"], out["area_kind"], strict=True)
         ]
     return out
+
+
+#: Message patterns of :func:`read_survey`'s problems → catalogue key (``gplan.svp.*``), so a
+#: page can say each problem in its own language; groups are the key's parameters.
+SURVEY_PROBLEMS: tuple[tuple[str, str], ...] = (
+    (r"^the file is empty$", "gplan.svp.empty"),
+    (r"^no column for '(?P<field>\w+)'", "gplan.svp.no_column"),
+    (r"^'(?P<value>.*)' is not a postcode or municipality code of the region$", "gplan.svp.area"),
+    (r"^'(?P<value>.*)' is not a number$", "gplan.svp.number"),
+    (r"^(?P<value>\S+) is outside the scale (?P<lo>\S+)–(?P<hi>\S+)$", "gplan.svp.scale"),
+    (r"^empty theme$", "gplan.svp.theme"),
+    (r"^'(?P<value>.*)' is not a date$", "gplan.svp.date"),
+)
+
+
+def problem_view(problem: DataProblem) -> dict[str, Any]:
+    """A survey problem as data for a page: file, row, field, English message, and the
+    catalogue ``key`` with its ``params`` (``gplan.svp.unreadable`` when no pattern fits)."""
+    key, params = "gplan.svp.unreadable", {}
+    for pattern, k in SURVEY_PROBLEMS:
+        m = re.search(pattern, problem.message)
+        if m:
+            key, params = k, m.groupdict()
+            break
+    return {
+        "source": problem.source,
+        "row": problem.row,
+        "field": problem.field,
+        "message": problem.message,
+        "key": key,
+        "params": params,
+    }

@@ -99,6 +99,9 @@ def mount_web(app: FastAPI) -> None:
             name=template.removesuffix(".html"),
         )
 
+    def _survey_version(request: Request) -> int:
+        return int(getattr(request.app.state, "guidance_survey_version", 0))
+
     def report(request: Request, fmt: str) -> Response:
         """The council report of the current network, or of a stored run (``?run=<id>``)."""
         from soteplan.api._cache import key_of
@@ -118,7 +121,9 @@ def mount_web(app: FastAPI) -> None:
             return rep.region_id, rep.pdf() if fmt == "pdf" else rep.html
 
         (region_id, body), _hit = request.app.state.cache.get_or_compute(
-            key_of("report", [services.region.id, lang, fmt, run_id]), render
+            # an uploaded survey (PUT /api/v1/guidance/survey) changes the report
+            key_of("report", [services.region.id, lang, fmt, run_id, _survey_version(request)]),
+            render,
         )
         if fmt == "pdf":
             name = f"soteplan-{region_id}{'-' + run_id if run_id else ''}.pdf"

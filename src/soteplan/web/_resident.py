@@ -26,7 +26,6 @@ __all__ = ["PATH", "mount_resident"]
 #: Where the resident pages live.
 PATH = "/palveluohjaus"
 _ROOT = Path(str(resources.files("soteplan.web")))
-_DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 _HEADERS = {
     "Cache-Control": "no-store",  # answers are not kept by shared caches
     "Referrer-Policy": "no-referrer",
@@ -45,35 +44,27 @@ def _need_key(need: str) -> str:
     return "resident.need." + need.replace("-", "_")
 
 
-def _days_text(days: list[str], lang: str) -> str:
-    """``["MO", …, "FR"]`` → ``ma–pe`` (a run of three or more) or ``ma, ke``."""
-    idx = sorted(_DAYS.index(d.lower()) for d in days)
-    names = [t(f"resident.day.{_DAYS[i]}", lang) for i in range(7)]
-    parts, start = [], None
-    for k, i in enumerate(idx):
-        if start is None:
-            start = i
-        if k + 1 == len(idx) or idx[k + 1] != i + 1:
-            run = list(range(start, i + 1))
-            parts.append(
-                f"{names[run[0]]}–{names[run[-1]]}"
-                if len(run) >= 3
-                else ", ".join(names[j] for j in run)
-            )
-            start = None
-    return ", ".join(parts)
+def _parse_point(text: str) -> tuple[float, float] | None:
+    """``"62.62, 25.18"`` or ``"62.62 25.18"`` → ``(lat, lon)``; ``None``: not two numbers."""
+    import math
+    import re
+
+    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
+    if len(parts) != 2:
+        return None
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return lat, lon
 
 
 def _service_view(s: dict[str, Any], lang: str, muni_names: dict[str, str]) -> dict[str, Any]:
-    days = s["opening_days"]
-    if s["opening_days_known"] and days:
-        days_text = t("resident.days_open", lang, days=_days_text(days, lang))
-    elif s["opening_days_known"]:
-        days_text = t("resident.days_closed", lang)
-    else:
-        days_text = t("resident.days_unknown", lang)
-    if s["opening_days_known"] and s["opening_days_year"]:
-        days_text += " " + t("resident.days_year", lang, year=s["opening_days_year"])
+    from soteplan.guidance._text import opening_text
+
+    days_text = opening_text(s, lang)
     channels = [c for c in s["channels"] if c["kind"] != "in_person"]
     visit = next((c["value"] for c in s["channels"] if c["kind"] == "in_person"), s["address"])
     stype = s["service_type"]
@@ -104,18 +95,20 @@ def mount_resident(app: FastAPI) -> None:
     def guidance_page(request: Request) -> Response:
         from soteplan.api._guidance import guide_of
         from soteplan.api._ratelimit import client_ip, limiter_for
+        from soteplan.guidance._text import channel_label
 
         lang = _lang(request)
         q = request.query_params
         need = (q.get("need") or "").strip()
         postcode = (q.get("postcode") or "").strip()
         municipality = (q.get("municipality") or "").strip()
+        point = (q.get("point") or "").strip()[:40]
         guide = guide_of(request.app)
         muni_names = guide.municipality_names("sv" if lang == "sv" else "fi")
         errors: list[tuple[str, str]] = []  # (field id, message)
         result = None
         status = 200
-        if need or postcode or municipality:
+        if need or postcode or municipality or point:
             limiter = limiter_for(request, "guidance", 10.0, 30)
             if limiter is not None and limiter.acquire(client_ip(request)) > 0:
                 return HTMLResponse(
@@ -126,8 +119,23 @@ def mount_resident(app: FastAPI) -> None:
                 )
             if need not in guide.needs.needs:
                 errors.append(("need-" + guide.needs.needs[0], t("resident.error_need", lang)))
-            if bool(postcode) == bool(municipality):
+            latlon = _parse_point(point) if point else None
+            xy = None
+            if sum(map(bool, (postcode, municipality, point))) != 1:
                 errors.append(("postcode", t("resident.error_place", lang)))
+            elif point and latlon is None:
+                errors.append(("point", t("resident.error_point", lang)))
+            elif point and latlon is not None:
+                from soteplan.guidance import wgs84_to_3067
+
+                lat, lon = latlon
+                inside = 59.0 <= lat <= 71.0 and 19.0 <= lon <= 32.0
+                xy = wgs84_to_3067(lat, lon) if inside else None
+                b = guide.bounds
+                if xy is None or (
+                    b is not None and not (b[0] <= xy[0] <= b[2] and b[1] <= xy[1] <= b[3])
+                ):
+                    errors.append(("point", t("resident.error_point_outside", lang)))
             elif postcode and not (len(postcode) == 5 and postcode.isdigit()):
                 errors.append(("postcode", t("resident.error_postcode", lang)))
             elif postcode and not guide.has_postcode(postcode):
@@ -140,6 +148,7 @@ def mount_resident(app: FastAPI) -> None:
                         need,
                         postcode=postcode or None,
                         municipality=municipality or None,
+                        point=xy,
                         limit=5,
                     ).to_dict(muni_names)
                 except (NotFoundError, ParameterError):
@@ -147,19 +156,37 @@ def mount_resident(app: FastAPI) -> None:
                 else:
                     place = res["place"]
                     where = muni_names.get(place["municipality"], "")
-                    label = f"{place['id']} ({where})" if place["kind"] == "postcode" else where
+                    if place["kind"] == "postcode":
+                        label = f"{place['id']} ({where})"
+                    elif place["kind"] == "point" and latlon is not None:
+                        label = t(
+                            "resident.place_point",
+                            lang,
+                            lat=f"{latlon[0]:.3f}",
+                            lon=f"{latlon[1]:.3f}",
+                            municipality=where,
+                        )
+                    else:
+                        label = where
                     result = {
                         "need": need,
                         "place": label,
                         "services": [_service_view(s, lang, muni_names) for s in res["services"]],
-                        "channels": res["region_channels"],
+                        "channels": [
+                            {**c, "label": channel_label(c, lang)} for c in res["region_channels"]
+                        ],
                         "emergency": need == "emergency",
                     }
             if errors:
                 status = 422
         query = {
             k: v
-            for k, v in (("need", need), ("postcode", postcode), ("municipality", municipality))
+            for k, v in (
+                ("need", need),
+                ("postcode", postcode),
+                ("municipality", municipality),
+                ("point", point),
+            )
             if v
         }
         ctx: dict[str, Any] = {
@@ -173,6 +200,7 @@ def mount_resident(app: FastAPI) -> None:
             "need": need,
             "postcode": postcode,
             "municipality": municipality,
+            "point": point,
             "municipalities": sorted(muni_names.items(), key=lambda kv: kv[1]),
             "errors": errors,
             "error_fields": {f for f, _ in errors},
