@@ -83,3 +83,30 @@ def launch_chromium():
         return pw.chromium.launch(executable_path=CHROMIUM, args=_CHROMIUM_ARGS)
 
     return launch
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh schema in the test PostgreSQL database, dropped afterwards.
+
+    Skipped, with the reason, where ``SOTEPLAN_TEST_DATABASE_URL`` is unset (``.ci/run`` sets it).
+    """
+    url = os.environ.get("SOTEPLAN_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(
+            "SOTEPLAN_TEST_DATABASE_URL is not set (e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"soteplan_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()

@@ -77,6 +77,27 @@ def test_store_table_and_map(serial, dirs, tmp_path):
     assert png.stat().st_size > 10_000
 
 
+@pytest.mark.postgres
+def test_national_run_stored_in_postgresql_reads_back(serial, dirs, pg_url):
+    """The shared-use store: a national run saved to PostgreSQL loads back whole."""
+    from soteplan.national._run import _store
+    from soteplan.store import Store
+
+    with Store(pg_url) as st:
+        run_id = _store(st, serial)
+    with Store(pg_url) as st:  # a second client, as another planner would open it
+        rec = st.load(run_id)
+        assert run_id in set(st.list_runs()["id"])
+    table = rec.tables["national"].set_index("region")
+    expected = serial.to_frame()
+    assert list(table.index) == list(expected.index) == dirs
+    for col in ("population", "coverage_30_min_pct", "cost_per_resident_eur"):
+        assert table[col].tolist() == pytest.approx(expected[col].tolist()), col
+    assert rec.tables["curves"]["mean_minutes"].tolist() == pytest.approx(
+        serial.curves()["mean_minutes"].tolist()
+    )
+
+
 def test_bad_scheduler_is_a_parameter_error(dirs):
     from soteplan.errors import ParameterError
 

@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -144,26 +143,6 @@ def test_sigkill_mid_write_leaves_store_consistent(tmp_path):
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
-
-
-@pytest.fixture
-def pg_url():
-    if not PG_URL:
-        pytest.skip(
-            "SOTEPLAN_TEST_DATABASE_URL is not set (e.g. "
-            "postgresql+psycopg://postgres@127.0.0.1:5432/test)"
-        )
-    import sqlalchemy as sa
-
-    schema = f"soteplan_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 @pytest.mark.postgres
