@@ -103,7 +103,8 @@ def test_the_uncalibrated_speeds_miss_the_reference_set(ks):
 def test_default_graph_records_its_calibration(ks):
     g = region_graph(ks, cache=False)
     assert (
-        f"{KS_CALIBRATION['pairs']} published centre-to-centre car times" in g.meta["calibration"]
+        f"{KS_CALIBRATION['pairs']} published Keski-Suomi centre-to-centre car times"
+        in g.meta["calibration"]
     )
     assert "valtatie 70, kantatie 70 km/h" in g.meta["approximation"]
     assert "straight line × 1.2 at 70 km/h" in g.meta["approximation"]

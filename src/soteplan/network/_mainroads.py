@@ -50,10 +50,7 @@ def _approximation(
     )
     text = main + conn + " + straight-line access legs"
     if calibrated:
-        text += (
-            f"; speeds fitted to {KS_CALIBRATION['pairs']} published centre-to-centre car "
-            "times (docs/validation.md)"
-        )
+        text += f", speeds fitted to {KS_CALIBRATION['pairs']} published Keski-Suomi car times"
     return text + "; lakes not modelled"
 
 
@@ -229,7 +226,7 @@ def _main_roads(
         ),
         "calibration": (
             "speeds and connecting-road factors fitted to "
-            f"{KS_CALIBRATION['pairs']} published centre-to-centre car times "
+            f"{KS_CALIBRATION['pairs']} published Keski-Suomi centre-to-centre car times "
             f"({KS_CALIBRATION['reference']}): {KS_CALIBRATION['method']}; "
             f"RMS log error {KS_CALIBRATION['rms_log_error']:g}"
             if calibrated

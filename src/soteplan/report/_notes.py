@@ -26,9 +26,11 @@ NOTE_PATTERNS: tuple[tuple[str, str], ...] = (
         "note.approx_road_network",
     ),
     (
-        r"^speeds fitted to ([0-9]+) published centre-to-centre car times "
-        r"\(docs/validation\.md\)$",
-        "note.road_calibration",
+        r"^approximate road network: main roads \(valtatie ([0-9.]+), kantatie ([0-9.]+) km/h\) "
+        r"\+ connecting roads \(Gabriel graph, straight line × ([0-9.]+) at ([0-9.]+) km/h\) "
+        r"\+ straight-line access legs, speeds fitted to ([0-9]+) published Keski-Suomi car "
+        r"times$",
+        "note.approx_road_network_fitted",
     ),
     (r"^lakes not modelled$", "note.lakes"),
     (
