@@ -85,8 +85,11 @@ def test_jamsa_and_saarijarvi_centres_reach_their_own_station_within_10_min(ks, 
         ].set_index("area")["share_10"]
         for name, res in (("residents", r), ("postal", postal))
     }
+    # resident points raise each town's <= 10 min share by well over 15 points (Jämsä: 42 %
+    # on postal centroids, 61 % on resident points with the calibrated network; before the
+    # calibration 18 % and 62 %, when this margin was 20 points)
     for code in ("182", "729"):
-        assert share["residents"][code] > share["postal"][code] + 0.2
+        assert share["residents"][code] > share["postal"][code] + 0.15
 
 
 def _points():

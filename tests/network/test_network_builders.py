@@ -120,7 +120,9 @@ def test_bridge_components_links_every_piece():
         ],
         crs="EPSG:3067",
     )
-    g = main_roads_graph(roads, max_segment_m=1_000, connecting_roads=False)
+    g = main_roads_graph(
+        roads, max_segment_m=1_000, connecting_roads=False, speeds={"valtatie": 80, "kantatie": 70}
+    )
     assert g.meta["bridged_components"] == 2
     assert connected_components(g.csr(), directed=True, connection="strong")[0] == 1
     a, b = np.array([[0.0, 0.0]]), np.array([[20_000.0, 9_000.0]])

@@ -37,7 +37,7 @@ def test_t_junction_joins_line_end_to_the_middle_of_another_line():
         [LineString([(0, 0), (20_000, 0)]), LineString([(10_000, 400), (10_000, 10_400)])],
         ["valtatie", "kantatie"],
     )
-    g = main_roads_graph(roads, connecting_roads=False)
+    g = main_roads_graph(roads, connecting_roads=False, speeds={"valtatie": 80, "kantatie": 70})
     assert g.meta["junction_connectors"] == 1
     assert g.meta["components_noded"] == 1
     assert "bridged_components" not in g.meta
@@ -70,13 +70,13 @@ def test_gabriel_edges_match_the_definition():
 def test_connecting_roads_join_anchors_at_the_stated_speed():
     roads = _roads([LineString([(0, 0), (10_000, 0)])], ["valtatie"])
     anchors = np.array([[0.0, 12_000.0], [10_000.0, 12_000.0]])
-    g = main_roads_graph(roads, anchors=anchors)
+    g = main_roads_graph(roads, anchors=anchors, connecting_speed_kmh=60, connecting_detour=1.3)
     assert n_components(g) == 1
     assert "connecting_roads" in g.meta
     t = travel_times(g, anchors[:1], anchors[1:]).minutes[0, 0]
     # the two anchors are Gabriel neighbours: 10 km × 1.3 at 60 km/h, no access leg
     assert t == pytest.approx(10_000 * 1.3 / (60 / 0.06), rel=1e-4)
-    slow = main_roads_graph(roads, anchors=anchors, connecting_speed_kmh=50)
+    slow = main_roads_graph(roads, anchors=anchors, connecting_speed_kmh=50, connecting_detour=1.3)
     assert travel_times(slow, anchors[:1], anchors[1:]).minutes[0, 0] == pytest.approx(
         t * 60 / 50, rel=1e-4
     )

@@ -11,6 +11,12 @@ the approximate Keski-Suomi main roads with modelled connecting roads
 from __future__ import annotations
 
 from soteplan.network._builders import from_lines, from_osm
+from soteplan.network._calibrate import (
+    KS_CALIBRATION,
+    Calibration,
+    calibrate_main_roads,
+    path_lengths_km,
+)
 from soteplan.network._connect import (
     CONNECTING_DETOUR,
     CONNECTING_MAX_EDGE_M,
@@ -48,8 +54,10 @@ __all__ = [
     "DEFAULT_ACCESS_DETOUR",
     "DEFAULT_ACCESS_SPEED_KMH",
     "KS_APPROXIMATION",
+    "KS_CALIBRATION",
     "MAIN_ROAD_SPEEDS_KMH",
     "OSM_HIGHWAY_SPEEDS_KMH",
+    "Calibration",
     "NearestResult",
     "RoadGraph",
     "Snap",
@@ -58,6 +66,7 @@ __all__ = [
     "bridge_components",
     "cache_dir",
     "cached_graph",
+    "calibrate_main_roads",
     "content_hash",
     "frame_hash",
     "from_lines",
@@ -68,6 +77,7 @@ __all__ = [
     "nearest_facility",
     "node_lines",
     "parse_maxspeed",
+    "path_lengths_km",
     "points_xy",
     "snap",
     "travel_times",

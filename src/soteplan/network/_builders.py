@@ -36,7 +36,7 @@ from soteplan.network._speeds import (
 __all__ = ["BUILDER_VERSION", "from_lines", "from_osm"]
 
 #: Version of the builders' logic, part of every cache key: bump when a builder changes.
-BUILDER_VERSION = 3
+BUILDER_VERSION = 4
 #: Default minutes per metre when a line has no speed: 60 km/h.
 _DEFAULT_LINE_SPEED_KMH = 60.0
 

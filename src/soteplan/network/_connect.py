@@ -29,6 +29,7 @@ from scipy.spatial import Delaunay, cKDTree
 
 from soteplan.errors import ParameterError
 from soteplan.network._graph import RoadGraph
+from soteplan.network._speeds import KS_CALIBRATION
 
 __all__ = [
     "CONNECTING_DETOUR",
@@ -41,14 +42,16 @@ __all__ = [
     "node_lines",
 ]
 
-#: Average free-flow speed on connecting roads (km/h).  Finnish seututiet and
-#: yhdystiet mostly carry the general 80 km/h rural limit, with 60 km/h
-#: stretches, 40–50 km/h through villages and gravel sections; 60 km/h is a
-#: chosen average, not calibrated.
-CONNECTING_SPEED_KMH = 60.0
-#: Road distance / straight line on connecting roads (circuity factor, the
-#: usual 1.2–1.4 range of Ballou, Rahardja & Sakai 2002).
-CONNECTING_DETOUR = 1.3
+#: Average speed on connecting roads (km/h).  Finnish seututiet and yhdystiet
+#: mostly carry the general 80 km/h rural limit, with 60 km/h stretches,
+#: 40–50 km/h through villages and gravel sections.  Fitted to published car
+#: times (:data:`~soteplan.network._speeds.KS_CALIBRATION`; before: 60, chosen).
+CONNECTING_SPEED_KMH = float(KS_CALIBRATION["connecting_kmh"])
+#: Road distance / straight line on connecting roads (circuity factor), fitted
+#: to published road distances within the usual 1.2–1.4 range of Ballou,
+#: Rahardja & Sakai 2002 (before: 1.3, chosen).  Only the ratio detour / speed
+#: decides times: 1.2 at 70 km/h is 1.03 min per straight-line km (before 1.30).
+CONNECTING_DETOUR = float(KS_CALIBRATION["connecting_detour"])
 #: Longest connecting edge (metres); longer Gabriel edges (across empty
 #: forest or big lakes) are dropped.
 CONNECTING_MAX_EDGE_M = 25_000.0

@@ -30,15 +30,35 @@ from soteplan.network._graph import (
     cached_graph,
     frame_hash,
 )
-from soteplan.network._speeds import MAIN_ROAD_SPEEDS_KMH
+from soteplan.network._speeds import KS_CALIBRATION, MAIN_ROAD_SPEEDS_KMH
 
 __all__ = ["KS_APPROXIMATION", "bridge_components", "main_roads_graph"]
 
-#: The label every result computed on the main-road graph carries.
-KS_APPROXIMATION = (
-    "approximate road network: main roads (valtatie+kantatie) + connecting roads "
-    "(Gabriel graph, straight line × 1.3 at 60 km/h) + straight-line access legs; "
-    "lakes not modelled"
+
+def _approximation(
+    speeds: Mapping[str, float], detour: float, connecting_kmh: float, *, calibrated: bool
+) -> str:
+    main = (
+        f"approximate road network: main roads (valtatie {speeds.get('valtatie', 0):g}, "
+        f"kantatie {speeds.get('kantatie', 0):g} km/h)"
+    )
+    conn = (
+        f" + connecting roads (Gabriel graph, straight line × {detour:g} at "
+        f"{connecting_kmh:g} km/h)"
+        if detour > 0
+        else ""
+    )
+    text = main + conn + " + straight-line access legs"
+    if calibrated:
+        text += f", speeds fitted to {KS_CALIBRATION['pairs']} published Keski-Suomi car times"
+    return text + "; lakes not modelled"
+
+
+#: The label every result computed on the main-road graph with its default
+#: (calibrated) parameters carries; other parameters give the same text with
+#: their values and without the calibration clause.
+KS_APPROXIMATION = _approximation(
+    MAIN_ROAD_SPEEDS_KMH, CONNECTING_DETOUR, CONNECTING_SPEED_KMH, calibrated=True
 )
 #: Noded pieces whose ends lie within this distance (metres) are one node.
 _NODE_MERGE_M = 1.0
@@ -66,22 +86,26 @@ def main_roads_graph(
        lines are split where they cross and every line end within
        ``snap_tolerance_m`` of another line is joined to that line's nearest
        point (T-junctions).  Speeds: :data:`~soteplan.network._speeds.MAIN_ROAD_SPEEDS_KMH`
-       (valtatie 80, kantatie 70 km/h).
+       (valtatie 70, kantatie 70 km/h, fitted; see below).
     2. The regional and connecting roads the layer lacks (seututiet,
        yhdystiet) are approximated by a Gabriel graph over the road nodes and
        the ``anchors`` (:func:`~soteplan.network._connect.add_connecting_roads`):
-       ``straight line × 1.3`` at 60 km/h, edges up to 25 km.  Lakes are not
-       modelled.
+       ``straight line × 1.2`` at 70 km/h (fitted), edges up to 25 km.  Lakes
+       are not modelled.
     3. Points that are not anchors join their nearest node by a short local
        access leg of ``distance × 1.3`` at 40 km/h (village streets, drives),
        and two points may be joined directly by such a leg when faster.
 
-    The detour factor 1.3 lies in the usual range of road-to-crow-flies ratios
-    ("circuity factors", roughly 1.2–1.4 for national road networks, e.g.
-    Ballou, Rahardja & Sakai 2002), towards the top as lake districts force
-    detours; the speeds are chosen, not calibrated on Keski-Suomi.  Pieces
+    The default speeds and connecting-road factors are fitted to published car
+    times between municipal centres (:data:`~soteplan.network._speeds.KS_CALIBRATION`,
+    :func:`~soteplan.network.calibrate_main_roads`): the circuity factor by the
+    published road distances within the usual range of road-to-crow-flies ratios
+    (1.2–1.4, e.g. Ballou, Rahardja & Sakai 2002), the speeds by a least-squares
+    grid search on the published minutes; the access legs are not fitted (centres
+    are graph nodes, so centre-to-centre times do not constrain them).  Pieces
     still disconnected are joined by :func:`bridge_components`.  Results carry
-    ``meta["approximation"]`` = :data:`KS_APPROXIMATION`; ``meta`` also
+    ``meta["approximation"]`` (:data:`KS_APPROXIMATION` with the defaults, the
+    parameters used otherwise) and ``meta["calibration"]``; ``meta`` also
     records ``components_raw`` (line layer as vertices only),
     ``components_noded`` (after noding) and ``junction_connectors``.
 
@@ -165,6 +189,12 @@ def _main_roads(
 ) -> RoadGraph:
     if main_roads.crs is None:
         raise DataError([DataProblem("main roads", None, "geometry", "layer has no CRS")])
+    calibrated = (
+        connecting is not None
+        and all(table.get(k) == v for k, v in MAIN_ROAD_SPEEDS_KMH.items())
+        and connecting["speed_kmh"] == CONNECTING_SPEED_KMH
+        and connecting["detour"] == CONNECTING_DETOUR
+    )
     lines = main_roads[main_roads.geometry.notna()].explode(index_parts=False)
     lines = lines[lines.geom_type == "LineString"]
     geoms = lines.geometry.to_numpy()
@@ -188,7 +218,20 @@ def _main_roads(
         "junction_connectors": n_conn,
         "components_raw": n_components(raw),
         "access_leg": f"straight line × {access_detour:g} at {access_speed_kmh:g} km/h",
-        "approximation": KS_APPROXIMATION,
+        "approximation": _approximation(
+            table,
+            connecting["detour"] if connecting else 0.0,
+            connecting["speed_kmh"] if connecting else 0.0,
+            calibrated=calibrated,
+        ),
+        "calibration": (
+            "speeds and connecting-road factors fitted to "
+            f"{KS_CALIBRATION['pairs']} published Keski-Suomi centre-to-centre car times "
+            f"({KS_CALIBRATION['reference']}): {KS_CALIBRATION['method']}; "
+            f"RMS log error {KS_CALIBRATION['rms_log_error']:g}"
+            if calibrated
+            else "parameters set by the caller (not the calibrated defaults)"
+        ),
     }
     g = from_lines(
         noded, snap_tolerance_m=_NODE_MERGE_M, max_segment_m=max_segment_m, meta=meta, **common

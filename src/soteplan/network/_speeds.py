@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 __all__ = [
+    "KS_CALIBRATION",
     "MAIN_ROAD_SPEEDS_KMH",
     "OSM_DEFAULT_SPEED_KMH",
     "OSM_HIGHWAY_SPEEDS_KMH",
@@ -43,11 +44,38 @@ OSM_HIGHWAY_SPEEDS_KMH: dict[str, float] = {
 #: Speed (km/h) of a class missing from :data:`OSM_HIGHWAY_SPEEDS_KMH`.
 OSM_DEFAULT_SPEED_KMH = 40.0
 
-#: Average travel speeds (km/h) on the approximate Keski-Suomi main-road layer.
-#: Valtatie (national trunk roads 1–29) are mostly 80–100 km/h roads; 80 km/h
-#: average allows for village sections at 50–60 km/h.  Kantatie (main roads
-#: 40–99) are mostly 80 km/h roads with more built-up sections: 70 km/h.
-MAIN_ROAD_SPEEDS_KMH: dict[str, float] = {"valtatie": 80.0, "kantatie": 70.0}
+#: The fit behind the default speeds and connecting-road factors of the approximate
+#: Keski-Suomi graph: :func:`soteplan.network.calibrate_main_roads` on the published
+#: centre-to-centre car times of ``tests/data/reference/car_times_centres.csv``
+#: (``python scripts/calibrate_road_network.py``; per-pair errors in ``docs/validation.md``).
+#: The published times are door-to-door between town centres, so the main-road speeds
+#: are averages that include the built-up sections at both ends (about 71 km/h over the
+#: whole trip in every source), not free-flow speeds.
+KS_CALIBRATION: dict[str, Any] = {
+    "reference": "tests/data/reference/car_times_centres.csv",
+    "sources": "merger-study appendix 5C (doczz.net/doc/7052393), Visit Central Finland "
+    "resort pages (Saarijärvi, Lomaseutu), Visit Jyväskylä (Petäjävesi), Retkipaikka "
+    "(Hankasalmi)",
+    "pairs": 10,
+    "pairs_with_km": 8,
+    "method": "circuity factor: least squared log error of the published road km "
+    "(searched in 1.2-1.4, the literature range); speeds: grid search (valtatie 60-100, "
+    "kantatie 60-90, connecting 40-80 km/h, steps of 5) minimising the sum of squared "
+    "log errors of the published minutes; leave-one-out check",
+    "valtatie_kmh": 70.0,
+    "kantatie_kmh": 70.0,
+    "connecting_kmh": 70.0,
+    "connecting_detour": 1.2,
+    "rms_log_error": 0.061,
+}
+
+#: Average travel speeds (km/h) on the approximate Keski-Suomi main-road layer,
+#: fitted to published car times (:data:`KS_CALIBRATION`; before the fit: valtatie
+#: 80 and kantatie 70 km/h, chosen).
+MAIN_ROAD_SPEEDS_KMH: dict[str, float] = {
+    "valtatie": float(KS_CALIBRATION["valtatie_kmh"]),
+    "kantatie": float(KS_CALIBRATION["kantatie_kmh"]),
+}
 
 # Finnish zone codes (Tieliikennelaki 2018 general limits)
 _ZONES = {

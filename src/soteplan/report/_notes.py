@@ -20,10 +20,17 @@ __all__ = ["NOTE_PATTERNS", "translate_note", "translate_notes"]
 NOTE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^municipal boundaries are generalised for display$", "note.boundaries_display"),
     (
-        r"^approximate road network: main roads \(valtatie\+kantatie\) \+ connecting roads "
-        r"\(Gabriel graph, straight line × ([0-9.]+) at ([0-9]+) km/h\) \+ straight-line "
-        r"access legs$",
+        r"^approximate road network: main roads \(valtatie ([0-9.]+), kantatie ([0-9.]+) km/h\) "
+        r"\+ connecting roads \(Gabriel graph, straight line × ([0-9.]+) at ([0-9.]+) km/h\) "
+        r"\+ straight-line access legs$",
         "note.approx_road_network",
+    ),
+    (
+        r"^approximate road network: main roads \(valtatie ([0-9.]+), kantatie ([0-9.]+) km/h\) "
+        r"\+ connecting roads \(Gabriel graph, straight line × ([0-9.]+) at ([0-9.]+) km/h\) "
+        r"\+ straight-line access legs, speeds fitted to ([0-9]+) published Keski-Suomi car "
+        r"times$",
+        "note.approx_road_network_fitted",
     ),
     (r"^lakes not modelled$", "note.lakes"),
     (
