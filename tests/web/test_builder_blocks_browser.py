@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_e2e_browser import _TEXT_JS, _other_language_words  # the language walk's word lists
 
 pytestmark = [
     pytest.mark.browser,
@@ -95,6 +96,19 @@ def _stored(page, server, run_id, lang="fi"):
     return page.request.get(f"{server}/scenarios/builder/result/{run_id}?lang={lang}").json()
 
 
+def _axe(page, server):
+    """Serious or critical axe-core violations of the page as it is now (results shown)."""
+    page.add_script_tag(url=f"{server}/static/vendor/axe-core/axe.min.js")
+    return page.evaluate(
+        """async () => {
+          const r = await axe.run(document, { resultTypes: ['violations'] });
+          return r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+            .map((v) => v.id + ': ' +
+              v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
+        }"""
+    )
+
+
 def _mean(result):
     row = next(a for a in result["access"] if a["key"] == "nearest_min.mean (all)")
     return row["before"], row["after"]
@@ -154,6 +168,8 @@ def test_open_a_candidate_and_a_clicked_point_changes_access_and_round_trips(
     assert opened[0]["x"] == far["x"] and opened[1]["y"] > 6_800_000
     run_id = _run(page, "e2e-avaa")
     assert "avattu 2 uutta" in page.locator("#sc-demo-note").inner_text()
+    assert _other_language_words(page.evaluate(_TEXT_JS), "fi") == []  # results in Finnish only
+    assert _axe(page, server) == []
     stored = _stored(page, server, run_id)
     before, after = _mean(stored)
     assert after < before - 0.01  # the new points shorten the mean car time
@@ -239,6 +255,9 @@ def test_projection_choice_and_pathways_build_run_compare_and_round_trip(server,
     assert "Change station" in choice and "min" in choice and "e2e-a" in choice
     assert "Contacts" in page.locator("#sc-cmp-pw").inner_text()
     assert "M€" in page.locator("#sc-cmp-pw").inner_text()
+    # the run view and the comparison with choice and pathways: no Finnish on the English page
+    assert _other_language_words(page.evaluate(_TEXT_JS), "en") == []
+    assert _axe(page, server) == []
     # the YAML round-trip: the levers come back into the same controls
     page.reload()
     page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=60_000)
