@@ -756,7 +756,7 @@ function compareExtras(results) {
   for (const id of ids) {
     for (const [key, label, unit, digits] of [["contacts", "sc.col_pw_contacts", "sc.u_contacts_year", 0], ["cost_meur", "sc.col_cost", "M€", 2]]) {
       const any = withPw.map((r) => r.pathways.find((p) => p.id === id)).find(Boolean);
-      rows.push(Object.fromEntries([["name", any.name], ["measure", `${t(label)} ${any.year}`], ["unit", unit === "M€" ? unit : t(unit)], ["digits", digits],
+      rows.push(Object.fromEntries([["name", any.name], ["measure", `${t(label)} ${any.year}`], ["unit", unit !== "M€" ? t(unit) : any.price_year ? `M€ (${any.price_year})` : unit], ["digits", digits],
         ...withPw.map((r, i) => [`p${i}`, r.pathways.find((p) => p.id === id)?.[key] ?? null])]));
     }
   }
