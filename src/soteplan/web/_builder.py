@@ -21,6 +21,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from soteplan.i18n import catalogue, t
+from soteplan.web._builder_blocks import (
+    install_blocks,
+    open_point_problems,
+    run_extras,
+    to_lonlat,
+    value_problem,
+)
 
 __all__ = ["SERVICE_LINES", "check_scenario", "install_builder", "run_result"]
 
@@ -39,6 +46,7 @@ SERVICE_LINES = (
 _PYDANTIC = {
     "missing": "sc.err.missing",
     "string_too_short": "sc.err.too_short",
+    "too_short": "sc.err.too_few",
     "less_than_equal": "sc.err.le",
     "less_than": "sc.err.lt",
     "greater_than_equal": "sc.err.ge",
@@ -90,6 +98,8 @@ def check_scenario(doc: dict[str, Any], region: Any, lang: str) -> dict[str, Any
                 problems.append(_problem(field, key, lang, limit=_number(limit, lang)))
             elif str(err["type"]) == "value_error" and "target_year" in str(err["msg"]):
                 problems.append(_problem("target_year", "sc.err.years", lang))
+            elif (hit := value_problem(field, str(err["msg"]), doc, lang)) is not None:
+                problems.append(hit)
             else:
                 problems.append({"field": field, "message": str(err["msg"])})
         return {"ok": False, "errors": problems}
@@ -104,10 +114,19 @@ def check_scenario(doc: dict[str, Any], region: Any, lang: str) -> dict[str, Any
                 problems.append(_problem(f"{block}.close", "sc.err.unknown_point", lang, id=pid))
             elif str(points.at[pid, "type"]) != spec.service_type:
                 problems.append(_problem(f"{block}.close", "sc.err.wrong_type", lang, id=pid))
+    problems += open_point_problems(sc, region, lang)
     if sc.organisation is not None and sc.organisation.model not in region.groupings:
         problems.append(_problem("organisation.model", "sc.err.unknown_model", lang))
     data = sc.model_dump(mode="json")
-    return {"ok": not problems, "errors": problems, "scenario": data, "yaml": sc.to_yaml()}
+    # where the page draws the points the scenario opens (the document keeps EPSG:3067)
+    lonlat = [to_lonlat(p.x, p.y) for p in (sc.network.open if sc.network else [])]
+    return {
+        "ok": not problems,
+        "errors": problems,
+        "scenario": data,
+        "yaml": sc.to_yaml(),
+        "open_lonlat": [[round(a, 6), round(b, 6)] for a, b in lonlat],
+    }
 
 
 def run_result(store: Any, run_id: str, region: Any, lang: str) -> dict[str, Any]:
@@ -186,6 +205,7 @@ def run_result(store: Any, run_id: str, region: Any, lang: str) -> dict[str, Any
         "access_service": acc.get("service_type"),
         "access_by_municipality": by_muni,
         "access_threshold": threshold,
+        **run_extras(rec, region, lang),
     }
 
 
@@ -229,6 +249,7 @@ def install_builder(app: FastAPI, lang_of: Any) -> None:
         region = request.app.state.services.region
         return JSONResponse(run_result(store, run_id, region, lang_of(request)))
 
+    install_blocks(app, lang_of)
     app.add_api_route("/scenarios/builder/check", check, methods=["POST"], include_in_schema=False)
     app.add_api_route(
         "/scenarios/builder/result/{run_id}", result, methods=["GET"], include_in_schema=False
