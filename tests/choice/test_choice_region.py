@@ -80,3 +80,18 @@ def test_sizes_enter_attraction(ks, pilot) -> None:
     a = s.model.solve().stations.set_index("id")["list_choice"]
     b = pilot.model.solve().stations.set_index("id")["list_choice"]
     assert not np.allclose(a.to_numpy(), b.reindex(a.index).to_numpy())
+
+
+def test_whole_region_with_unrecorded_opening_days(ks) -> None:
+    """Stations whose days the source leaves at 0 (Haapamäki 2017, …) get the median, said."""
+    days = ks.table("health_station_days")
+    zero = set(days.loc[(days["year"] == 2017) & (days["opening_days"] <= 0), "id"])
+    assert zero  # the data really have such stations
+    setup = region_setup(ks, year=2017)
+    att = setup.model.attributes
+    for sid in zero & set(att.index):
+        assert att.loc[sid, "opening_days"] > 0
+    rows = setup.model.solve().to_frame()
+    assert np.isfinite(rows[["list_today", "list_choice", "visits"]].to_numpy()).all()
+    assert rows["list_choice"].sum() == pytest.approx(rows["list_today"].sum())
+    assert any("missing or 0 in the data" in n for n in setup.meta["notes"])

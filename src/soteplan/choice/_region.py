@@ -174,10 +174,14 @@ def _attributes(
         private = out.where(out.notna(), private).astype(bool)
     else:
         notes.append("no health_station_days table: opening days unknown")
+    # 0 days is how the source leaves a station's days unrecorded (a station in the list is
+    # open on some day); the term enters as a logarithm, so it is unknown, not zero
+    days = days.where(days > 0)
     if days.isna().any():
         fill = float(days.median()) if days.notna().any() else 5.0
         notes.append(
-            f"opening days unknown for {int(days.isna().sum())} station(s): median {fill:g} used"
+            f"opening days unknown (missing or 0 in the data) for {int(days.isna().sum())} "
+            f"station(s): median {fill:g} used"
         )
         days = days.fillna(fill)
     attrs["opening_days"] = days.to_numpy(float)

@@ -34,6 +34,11 @@ NOTE_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (r"^lakes not modelled$", "note.lakes"),
     (
+        r"^opening days unknown \(missing or 0 in the data\) for ([0-9]+) station\(s\): "
+        r"median ([0-9.]+) used$",
+        "note.choice_days_unknown",
+    ),
+    (
         r"^65\+ and 75\+ of each postal area = its total × its municipality's share of that age "
         r"band in ([0-9]{4}) \(municipal age structure distributed uniformly to postal areas\)$",
         "note.postal_age_bands",
