@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -216,13 +216,22 @@ def fit_table(
     dropped: list[str] = []
     queue = [headers.index(c) for c in droppable if c in headers]
 
-    def natural(compact: bool, whole_headers: bool = True, wrap: bool = False) -> int:
+    def natural(compact: bool, whole_headers: bool = True) -> int:
         """Width of the table drawn without a width limit (headers whole or wrapped at spaces)."""
         heads = headers if whole_headers else [max(h.split() or [h], key=len) for h in headers]
         probe = Console(width=10_000, file=io.StringIO(), color_system=None)
-        probe.print(_build_table(heads, right, rows, keep, None, compact, wrap))
+        probe.print(_build_table(heads, right, rows, keep, None, compact))
         text = probe.file.getvalue()  # type: ignore[attr-defined]
         return max((len(line.rstrip()) for line in text.splitlines()), default=0)
+
+    def narrowest() -> int:
+        """The least width the compact table can be drawn in, every text column wrapped."""
+        from rich.measure import Measurement
+
+        heads = [max(h.split() or [h], key=len) for h in headers]
+        probe = Console(width=10_000, file=io.StringIO(), color_system=None)
+        table = _build_table(heads, right, rows, keep, None, True, True)
+        return Measurement.get(probe, probe.options, table).minimum
 
     compact = natural(False) > width
     while compact and natural(True, whole_headers=False) > width and queue:
@@ -232,7 +241,7 @@ def fit_table(
     wrap_text = compact and natural(True, whole_headers=False) > width
     # still too wide with every text column wrapped: leave out columns from the right (never
     # the first), rather than let the terminal crop them unsaid
-    while wrap_text and len(keep) > 1 and natural(True, False, wrap=True) > width:
+    while wrap_text and len(keep) > 1 and narrowest() > width:
         dropped.append(headers[keep.pop()])
     slack = None
     if compact and natural(True) > width:
@@ -247,6 +256,15 @@ def fit_table(
 def frame_to_table(df: pd.DataFrame, *, title: str | None = None, float_digits: int = 1) -> Table:
     """Render a DataFrame as a rich table (index shown when it is named), fitted to the terminal."""
     return fit_table(df, title=title, float_digits=float_digits)[0]
+
+
+def plain_text(value: Any) -> str:
+    """A meta value as a reader sees it: ``a: x; b: y`` for a mapping, ``x; y`` for a list."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {plain_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(plain_text(v) for v in value)
+    return str(value)
 
 
 def print_frame(
@@ -274,7 +292,7 @@ def print_frame(
         if meta:
             for key in ("units", "source", "sources", "note", "approximation"):
                 if meta.get(key):
-                    console.print(f"[dim]{key}: {meta[key]}[/]", highlight=False)
+                    console.print(f"[dim]{key}: {plain_text(meta[key])}[/]", highlight=False)
         if dropped:
             console.print(
                 f"[dim]left out at {console.width} columns: {', '.join(dropped)} "

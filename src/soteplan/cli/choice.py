@@ -13,6 +13,7 @@ from soteplan.cli._common import (
     console,
     ensure_dir,
     lazy_module,
+    plain_text,
     print_frame,
     save_map,
 )
@@ -324,7 +325,9 @@ def register(app: typer.Typer) -> None:
             if calib is not None:
                 print_frame(calib.estimates.set_index("parameter"), fmt, title="Calibration")
                 console.print(f"fit: {calib.fit}")
-            console.print(f"[dim]assumptions: {res.meta['params']['sources']}[/]")
+            console.print(
+                f"[dim]assumptions: {plain_text(res.meta['params']['sources'])}[/]", highlight=False
+            )
         if out is not None:
             _write(out, reg, setup, res, wi, rows, meta, map_station)
             if fmt is OutputFormat.table:
