@@ -413,7 +413,12 @@ def register(app: typer.Typer) -> None:
         if fmt is not OutputFormat.table:
             print_frame(summary, fmt, meta=_jsonable(res.meta))
         else:
-            print_frame(summary, OutputFormat.table, title=f"{r.name_fi}: optimised service areas")
+            print_frame(
+                summary,
+                OutputFormat.table,
+                title=f"{r.name_fi}: optimised service areas",
+                droppable=("areas (hub: members)",),  # the members are printed below
+            )
             for m in models:
                 console.print(
                     f"[bold]{m.id}[/]: "
