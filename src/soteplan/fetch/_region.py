@@ -332,8 +332,15 @@ def fetch_region(
             "fetched": date,
             "from": str(src),
             "directory": str(dest),
-            "source": "Statistics Finland PxWeb API (CC BY 4.0); THL Sotkanet REST API (CC BY 4.0)"
-            + (f"; OpenStreetMap via Geofabrik ({OSM_ATTRIBUTION}, ODbL 1.0)" if osm else ""),
+            "source": "; ".join(
+                s
+                for s, asked in (
+                    ("Statistics Finland PxWeb API (CC BY 4.0)", population or projection),
+                    ("THL Sotkanet REST API (CC BY 4.0)", bool(indicators)),
+                    (f"OpenStreetMap via Geofabrik ({OSM_ATTRIBUTION}, ODbL 1.0)", osm),
+                )
+                if asked
+            ),
             "note": f"load it with load_region({str(dest)!r}) or --region {dest}",
         },
     )
