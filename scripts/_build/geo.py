@@ -22,6 +22,7 @@ from _build.common import (
     write_geojson,
 )
 from _build.population import municipality_key
+from soteplan.region.build._readers import read_postal_key
 
 MML = "National Land Survey of Finland (Maanmittauslaitos, MML/NLS)"
 CC_BY = "CC BY 4.0"
@@ -187,26 +188,9 @@ def municipalities(build: Build) -> None:
     )
 
 
-def _fix_mojibake(s: str) -> str:
-    """Repair UTF-8 text that was decoded as Latin-1 once (``JyvÃ¤skylÃ¤``)."""
-    if "Ã" in s or "Â" in s:
-        try:
-            return s.encode("latin-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            return s
-    return s
-
-
 def postal_areas(build: Build) -> None:
     """postal_areas.csv (centroids, population 2022) and postal_areas.geojson (polygons)."""
-    path = build.path("synthea-fi", "alueryhmittely_posnro_2020_en.csv")
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f))[1:]
-    # Read by position: the ELY-centre names hold unquoted commas further right.
-    key = pd.DataFrame(
-        [(r[0], _fix_mojibake(r[1]), r[3]) for r in rows if len(r) >= 11],
-        columns=["postcode", "name", "municipality"],
-    )
+    key = read_postal_key(build.path("synthea-fi", "alueryhmittely_posnro_2020_en.csv"))
     key = key[key["municipality"].isin(ALL_CODES)].drop_duplicates("postcode")
     if not key["postcode"].str.fullmatch(r"\d{5}").all():
         raise BuildError("postal key: malformed postcodes")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from soteplan.region.build._readers import read_11re_csv, read_municipality_key
+
 from _build.common import (
     ALL_CODES,
     CODES_22,
@@ -22,9 +24,7 @@ CC_BY = "CC BY 4.0"
 def municipality_key(build: Build) -> pd.DataFrame:
     """geofi ``municipality_key`` rows of the region's municipalities (codes zero-padded)."""
     if "key" not in build.frames:
-        k = pd.read_csv(build.path("geofi", "converted", "municipality_key.csv"), dtype=str)
-        k["code"] = k["municipality_code"].str.zfill(3)
-        k["year"] = pd.to_numeric(k["year"]).astype(int)
+        k = read_municipality_key(build.path("geofi", "converted", "municipality_key.csv"))
         build.frames["key"] = k[k["code"].isin(ALL_CODES)].copy()
     return build.frames["key"]
 
@@ -96,17 +96,7 @@ def population_totals(build: Build) -> None:
 
 # --------------------------------------------------------------------------- age × sex
 def _read_11re(build: Build, parts: tuple[str, ...], year: int) -> pd.DataFrame:
-    path = build.path(*parts)
-    if year == 2018:
-        df = pd.read_csv(path, sep=",", encoding="latin-1", skiprows=2, dtype=str)
-        df.columns = ["area", "age", "male", "female"]
-        df["total"] = None
-    elif year == 2019:
-        df = pd.read_csv(path, sep=";", encoding="latin-1", skiprows=2, dtype=str)
-        df.columns = ["area", "age", "total", "male", "female"]
-    else:
-        df = pd.read_csv(path, sep=",", encoding="utf-8", dtype=str)
-        df.columns = ["area", "age", "total", "male", "female"]
+    df = read_11re_csv(build.path(*parts), year)
     df["municipality"] = df["area"].map(name_to_code(build))
     df = df[df["municipality"].notna()].copy()
     found = set(df["municipality"])

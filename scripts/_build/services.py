@@ -9,6 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from soteplan.region.build._readers import slug
+
 from _build.common import (
     ALL_CODES,
     CODES_22,
@@ -82,12 +84,6 @@ COLUMNS = [
     "capacity", "capacity_unit", "organizer", "outsourced", "source", "facility_type", "address",
     "notes",
 ]  # fmt: skip
-
-
-def slug(text: str) -> str:
-    """ASCII, lower-case, hyphenated (``Kyllö`` → ``kyllo``)."""
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", t.lower()).strip("-")
 
 
 def nova_xy() -> tuple[int, int]:

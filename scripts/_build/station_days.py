@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from _build.common import ALL_CODES, SOURCES, Build, BuildError, write_csv
-from _build.services import STATION_PLACE, slug
+from _build.services import STATION_PLACE
+
+from soteplan.region.build._readers import slug
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -116,6 +116,15 @@ def test_division_reports_method_gap_and_meets_floors(dirs):
     assert d.counties_mean_minutes is not None and d.mean_minutes <= d.counties_mean_minutes
     members = " ".join(t["members"]).split()
     assert len(members) == len(set(members))
+    # the heuristic (as on mainland Finland) reports the LP relaxation's proven bound
+    h = divide(dirs[0], 2, min_population=20_000, method="heuristic", time_limit=10)
+    assert h.method == "heuristic" and h.meta["bound_status"] == "optimal"
+    assert h.meta["bound_method"].startswith("LP relaxation")
+    exact_objective = d.mean_minutes * sum(t["population"])
+    assert h.meta["lower_bound"] <= exact_objective * (1 + 1e-4)  # mean_minutes is rounded
+    heur_objective = h.mean_minutes * sum(h.to_frame()["population"])
+    assert h.gap == pytest.approx(1 - h.meta["lower_bound"] / heur_objective, abs=1e-4)
+    assert 0.0 <= h.gap < 0.5 and h.mean_minutes >= d.mean_minutes - 1e-3
 
 
 def test_cli_writes_table_curves_and_map(dirs, tmp_path):

@@ -124,6 +124,10 @@ def test_exact_equals_brute_force(seed: int) -> None:
     )
     assert heur.objective >= best - 1e-6
     _check_partition(heur, nb, pop, lo, hi)
+    # the heuristic's LP bound is proven: never above the brute-force optimum
+    assert heur.meta["bound_status"] == "optimal"
+    assert 0.0 < heur.lower_bound <= best + 1e-6
+    assert heur.gap == pytest.approx((heur.objective - heur.lower_bound) / heur.objective)
 
 
 def _check_partition(res, nb, pop, lo, hi) -> None:
@@ -170,7 +174,10 @@ def test_heuristic_on_larger_grid_is_contiguous(make_grid) -> None:
     nb, _ = adjacency(region)
     floor = 0.6 * pop.sum() / 5
     res = regionalise(region, 5, min_population=floor, method="heuristic", time_limit=10)
-    assert res.status == "heuristic" and math.isnan(res.gap)
+    assert res.status == "heuristic" and res.method == "heuristic"
+    # the gap is proven by the LP relaxation, not claimed by the heuristic
+    assert res.meta["bound_status"] == "optimal"
+    assert 0.0 < res.lower_bound <= res.objective and 0.0 <= res.gap < 1.0
     _check_partition(res, nb, pop.to_numpy(float), floor, math.inf)
 
 
@@ -234,3 +241,15 @@ def test_time_limit_returns_best_plan_with_gap(make_grid) -> None:
         assert math.isnan(res.gap) or 0.0 <= res.gap <= 1.0
         assert math.isnan(res.lower_bound) or res.lower_bound <= res.objective
     _check_partition(res, nb, pop.to_numpy(float), floor, math.inf)
+
+
+def test_heuristic_bound_on_keski_suomi_is_below_the_exact_optimum(ks) -> None:
+    heur = regionalise(ks, 4, min_population=40_000, method="heuristic", time_limit=5)
+    exact = regionalise(ks, 4, min_population=40_000)  # 23 units: the exact MILP
+    assert exact.method == "exact" and exact.status == "optimal"
+    assert heur.meta["bound_method"].startswith("LP relaxation")
+    assert heur.lower_bound <= exact.objective + 1e-6 <= heur.objective + 1e-3
+    assert 0.0 <= heur.gap < 0.5
+    # a higher floor only removes partitions: the bound cannot fall
+    lower = regionalise(ks, 4, min_population=20_000, method="heuristic", time_limit=5)
+    assert heur.lower_bound >= lower.lower_bound - 1e-6 * lower.lower_bound

@@ -47,7 +47,9 @@ def region_graph(
 ) -> RoadGraph:
     """The road graph of a region: the real OSM network when a PBF is given, else main roads.
 
-    Without a PBF the approximate graph of
+    The PBF is ``osm_pbf`` when given, else the region's own extract
+    (:attr:`Region.osm_pbf`, written by ``soteplan data fetch --osm``).
+    Without either, the approximate graph of
     :func:`~soteplan.network.main_roads_graph` is built with the region's
     anchor points (:func:`region_anchors`) as nodes of its connecting-road
     approximation, so that origins, service points and centres join the
@@ -63,6 +65,8 @@ def region_graph(
     cache
         Graph cache: ``True`` (default directory), ``False`` or a directory.
     """
+    if osm_pbf is None:
+        osm_pbf = region.osm_pbf
     if osm_pbf is not None:
         return from_osm(osm_pbf, cache=cache)
     if not region.has_table("main_roads"):

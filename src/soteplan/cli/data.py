@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +49,20 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="PxWeb table of the projection (default Väestöennuste 2024)."),
         ] = None,
+        osm: Annotated[
+            bool,
+            typer.Option(
+                "--osm",
+                help="Also the OpenStreetMap road network: Geofabrik's Finland extract "
+                "(~0.7 GB, resumable, MD5-verified), clipped to the region.",
+            ),
+        ] = False,
+        osm_buffer_km: Annotated[
+            float, typer.Option(help="Widen the region's box by this much for --osm (km).")
+        ] = 10.0,
+        osm_url: Annotated[
+            str | None, typer.Option(help="Another Geofabrik extract for --osm (.osm.pbf URL).")
+        ] = None,
         replay: Annotated[
             Path | None,
             typer.Option(help="Answer from a recording directory instead of the network."),
@@ -63,6 +79,7 @@ def register(app: typer.Typer) -> None:
         nothing.  Use the result with --region DIR in every command.
         """
         from soteplan.fetch import (
+            GEOFABRIK_FINLAND,
             TABLE_PROJECTION,
             HttpTransport,
             RecordedTransport,
@@ -75,7 +92,7 @@ def register(app: typer.Typer) -> None:
         if record is not None:
             transport = RecordingTransport(transport, record)
         indicators = () if no_indicators else tuple(indicator or (761,))
-        with progress_bar("fetching") as bar:
+        with progress_bar("fetching") as bar, download_bar("OpenStreetMap extract") as dl:
             res = fetch_region(
                 region,
                 out,
@@ -84,8 +101,12 @@ def register(app: typer.Typer) -> None:
                 indicators=indicators,
                 year=year,
                 projection_table=projection_table or TABLE_PROJECTION,
+                osm=osm,
+                osm_url=osm_url or GEOFABRIK_FINLAND,
+                osm_buffer_km=osm_buffer_km,
                 transport=transport,
                 progress=bar,
+                download_progress=dl if osm else None,
             )
         frame = res.to_frame().set_index("what")
         print_frame(
@@ -93,3 +114,34 @@ def register(app: typer.Typer) -> None:
         )
         if fmt == OutputFormat.table:
             err_console.print(f"use it with: --region {res.directory}")
+            if osm:
+                err_console.print("OpenStreetMap data © OpenStreetMap contributors (ODbL 1.0)")
+
+
+@contextmanager
+def download_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich bar of bytes (size, speed) on stderr, shown once bytes arrive."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task = prog.add_task(description, total=None, visible=False)
+
+        def update(done: int, total: int) -> None:
+            prog.update(task, completed=done, total=total or None, visible=True)
+
+        yield update

@@ -120,9 +120,14 @@ def _divide(out: Path, k: int, floor: float, fmt: OutputFormat) -> None:
         d = divide("finland", k, min_population=floor)
     d.to_frame().to_csv(out / "division.csv", index=False)
     print_frame(d.to_frame().drop(columns="members"), fmt, title=f"{k} service areas")
-    gap = "no proven bound (gap unknown)" if d.gap != d.gap else f"gap {100 * d.gap:.2f} %"
+    how = d.meta.get("bound_method", "none")
+    if d.gap != d.gap:
+        gap = f"no proven bound ({how}: {d.meta.get('bound_status', 'not computed')})"
+    else:
+        bound_min = d.mean_minutes * (1.0 - d.gap)
+        gap = f"gap {100 * d.gap:.2f} % to the lower bound {bound_min:.3f} min, {how}"
     console.print(
-        f"method {d.method} ({d.status}, {gap}); mean {d.mean_minutes} min to the area hub; "
+        f"method {d.method} ({d.status}; {gap}); mean {d.mean_minutes} min to the area hub; "
         f"present counties on the same matrix (best hub each): {d.counties_mean_minutes} min"
     )
     console.print(f"[dim]approximation: {d.meta.get('approximation', 'none')}[/]")

@@ -22,6 +22,14 @@ import pandas as pd
 import yaml
 
 from soteplan.errors import ConnectionNeededError, DataError, DataProblem, ParameterError
+from soteplan.fetch._osm import (
+    GEOFABRIK_FINLAND,
+    OSM_ATTRIBUTION,
+    OSM_FILE,
+    clip_extract,
+    download_extract,
+    region_bbox,
+)
 from soteplan.fetch._sotkanet import fetch_indicators
 from soteplan.fetch._statfin import TABLE_PROJECTION, fetch_population, fetch_projection
 from soteplan.fetch._transport import HttpTransport, Transport
@@ -34,6 +42,10 @@ Progress = Callable[[int, int], None]
 
 _STATFIN = {"publisher": "Statistics Finland (Tilastokeskus)", "licence": "CC BY 4.0"}
 _THL = {"publisher": "THL, Sotkanet indicator bank", "licence": "CC BY 4.0"}
+_OSM = {
+    "publisher": f"OpenStreetMap contributors ({OSM_ATTRIBUTION}); extract by Geofabrik GmbH",
+    "licence": "ODbL 1.0 (Open Database Licence)",
+}
 
 
 def user_regions_dir() -> Path:
@@ -109,9 +121,14 @@ def fetch_region(
     indicators: tuple[int, ...] = (761,),
     year: int | None = None,
     projection_table: str = TABLE_PROJECTION,
+    osm: bool = False,
+    osm_url: str = GEOFABRIK_FINLAND,
+    osm_buffer_km: float = 10.0,
+    osm_cache: str | Path | None = None,
     transport: Transport | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    download_progress: Progress | None = None,
 ) -> FetchResult:
     """Fetch the latest population, projection and Sotkanet indicators for a region.
 
@@ -129,6 +146,14 @@ def fetch_region(
     projection_table
         The PxWeb table of the projection (default the latest official one, Väestöennuste
         2024; e.g. ``"vaenn/statfin_vaenn_pxt_128v.px"`` for the 2019 projection).
+    osm, osm_url, osm_buffer_km, osm_cache
+        Also bring the OpenStreetMap road network: Geofabrik's extract at ``osm_url``
+        (Finland), downloaded into ``osm_cache`` (default :func:`osm_cache_dir`; resumed
+        and MD5-verified, see :func:`download_extract`) and clipped to the region's box
+        widened by ``osm_buffer_km`` into ``openstreetmap.osm.pbf``; ``region.yaml`` names
+        it (``osm.file``) and it becomes the region's default road network.
+    download_progress
+        ``progress(bytes, total)`` of the extract's download.
     transport
         How to reach the APIs; default :class:`~soteplan.fetch.HttpTransport`.
     today
@@ -141,8 +166,10 @@ def fetch_region(
     DataError, NotFoundError, ParameterError
         An answer that cannot be used, or a request that cannot be made; nothing changed.
     """
-    if not (population or projection or indicators):
-        raise ParameterError("nothing to fetch: ask for population, projection or indicators")
+    if not (population or projection or indicators or osm):
+        raise ParameterError(
+            "nothing to fetch: ask for population, projection, indicators or the OSM extract"
+        )
     src = region_dir(region).resolve()
     r = region_load._load(src)
     dest = Path(out) if out is not None else user_regions_dir() / r.id
@@ -153,7 +180,8 @@ def fetch_region(
     transport = transport or HttpTransport()
     date = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     codes = r.municipality_codes()
-    steps = int(population) + int(projection) + len(indicators) + 1
+    steps = int(population) + int(projection) + len(indicators) + 2 * int(osm) + 1
+    bbox = region_bbox(r, osm_buffer_km) if osm else None
     done = 0
 
     def tick() -> None:
@@ -228,6 +256,31 @@ def fetch_region(
                      "rows": n, "persons": None, "source": m["url"]}
                 )  # fmt: skip
                 tick()
+        osm_meta: dict[str, Any] | None = None
+        if bbox is not None:
+            extract, md5 = download_extract(
+                transport, osm_url, cache=osm_cache, progress=download_progress
+            )
+            tick()
+            counts = clip_extract(extract, tmp / OSM_FILE, bbox)
+            tick()
+            osm_meta = {
+                "file": OSM_FILE, "bbox": list(bbox), "buffer_km": osm_buffer_km,
+                "source": osm_url, "md5": md5, "fetched": date,
+                "attribution": OSM_ATTRIBUTION, "licence": _OSM["licence"],
+            }  # fmt: skip
+            title = "OpenStreetMap road network (highway ways, their nodes, turn restrictions)"
+            entry = {"date": date, "url": osm_url, "title": title, "md5": md5}
+            _provenance_entry(prov, OSM_FILE, title, _OSM, entry)
+            prov["files"][OSM_FILE]["notes"] = (
+                f"Clipped by soteplan to the box {list(bbox)} (west, south, east, north, "
+                f"WGS 84): the region's boundaries widened by {osm_buffer_km:g} km; ways "
+                "tagged highway=* with a node in the box, kept whole."
+            )
+            items.append(
+                {"what": "OpenStreetMap roads", "file": OSM_FILE, "years": date[:4],
+                 "rows": counts["ways"], "persons": None, "source": osm_url}
+            )  # fmt: skip
         prov_path.write_text(
             "# Provenance of every file in this directory (machine-readable).\n"
             + yaml.safe_dump(prov, sort_keys=False, allow_unicode=True, width=100),
@@ -238,6 +291,11 @@ def fetch_region(
         years = _read(tmp / "population_totals.csv")["year"].astype(int)
         rmeta["population_years"] = [int(years.min()), int(years.max())]
         rmeta["fetched"] = date
+        if osm_meta is not None:
+            rmeta["osm"] = osm_meta
+            attribution = list(rmeta.get("attribution") or [])
+            if OSM_ATTRIBUTION not in attribution:
+                rmeta["attribution"] = [*attribution, OSM_ATTRIBUTION]
         meta_path.write_text(
             "# Region identity; tables updated by soteplan data fetch.\n"
             + yaml.safe_dump(rmeta, sort_keys=False, allow_unicode=True, width=100),
@@ -274,7 +332,15 @@ def fetch_region(
             "fetched": date,
             "from": str(src),
             "directory": str(dest),
-            "source": "Statistics Finland PxWeb API (CC BY 4.0); THL Sotkanet REST API (CC BY 4.0)",
+            "source": "; ".join(
+                s
+                for s, asked in (
+                    ("Statistics Finland PxWeb API (CC BY 4.0)", population or projection),
+                    ("THL Sotkanet REST API (CC BY 4.0)", bool(indicators)),
+                    (f"OpenStreetMap via Geofabrik ({OSM_ATTRIBUTION}, ODbL 1.0)", osm),
+                )
+                if asked
+            ),
             "note": f"load it with load_region({str(dest)!r}) or --region {dest}",
         },
     )

@@ -18,9 +18,12 @@ A recording is a directory with ``index.json``::
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,6 +43,12 @@ class Transport(Protocol):
 
     def post_json(self, url: str, body: dict[str, Any]) -> bytes:
         """The body of ``POST url`` with ``body`` as JSON."""
+        ...
+
+    def download(
+        self, url: str, dest: Path, *, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """``GET url`` into the file ``dest``, continuing a partial ``dest``."""
         ...
 
 
@@ -76,24 +85,69 @@ class HttpTransport:
         return self._open(req, url)
 
     def _open(self, req: urllib.request.Request, url: str) -> bytes:
-        try:
+        with _errors(url), urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            data: bytes = resp.read()
+            return data
+        raise AssertionError("unreachable")  # pragma: no cover (_errors always raises)
+
+    def download(
+        self, url: str, dest: Path, *, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """``GET url`` into ``dest`` in 1 MiB chunks, resuming a partial file.
+
+        When ``dest`` already holds bytes, a ``Range: bytes=N-`` request asks for the rest;
+        a server that answers 206 is appended to, one that answers 200 (no ranges) starts
+        the file anew.  ``progress(bytes, total)`` follows the file (``total`` 0 when the
+        server gives no length).  A body shorter than its ``Content-Length`` raises
+        :class:`~soteplan.errors.ConnectionNeededError` and leaves the part for the next try.
+        """
+        have = dest.stat().st_size if dest.is_file() else 0
+        headers = {"User-Agent": _USER_AGENT}
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        req = urllib.request.Request(url, headers=headers)
+        with _errors(url, complete_at=have):
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                data: bytes = resp.read()
-                return data
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                raise NotFoundError(
-                    f"{_host(url)} has no {urllib.parse.urlsplit(url).path!r} (HTTP 404); "
-                    "the table or indicator id may have changed"
-                ) from None
-            raise ConnectionNeededError(
-                f"{_host(url)} answered HTTP {exc.code} ({exc.reason}); try again later"
+                resumed = have > 0 and resp.status == 206
+                start = have if resumed else 0
+                length = resp.headers.get("Content-Length")
+                total = start + int(length) if length and length.isdigit() else 0
+                done = start
+                with dest.open("ab" if resumed else "wb") as f:
+                    while chunk := resp.read(1 << 20):
+                        f.write(chunk)
+                        done += len(chunk)
+                        if progress is not None:
+                            progress(done, total)
+                if total and done < total:
+                    raise ConnectionNeededError(
+                        f"the download from {_host(url)} broke off at {done:,} of {total:,} "
+                        "bytes; run the fetch again to resume"
+                    )
+            return
+
+
+@contextmanager
+def _errors(url: str, complete_at: int = 0) -> Iterator[None]:
+    """Network failures as soteplan errors (a 416 on a resumed download means complete)."""
+    try:
+        yield
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and complete_at:
+            return  # the partial file already holds every byte: nothing left to send
+        if exc.code == 404:
+            raise NotFoundError(
+                f"{_host(url)} has no {urllib.parse.urlsplit(url).path!r} (HTTP 404); "
+                "the table, indicator id or extract name may have changed"
             ) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ConnectionNeededError(
-                f"this needs an internet connection: could not reach {_host(url)} ({reason})"
-            ) from None
+        raise ConnectionNeededError(
+            f"{_host(url)} answered HTTP {exc.code} ({exc.reason}); try again later"
+        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ConnectionNeededError(
+            f"this needs an internet connection: could not reach {_host(url)} ({reason})"
+        ) from None
 
 
 def _canonical(body: dict[str, Any] | None) -> str:
@@ -161,6 +215,17 @@ class RecordedTransport:
         """The recorded body of ``POST url`` with this ``body``."""
         return self._answer("POST", url, body)
 
+    def download(
+        self, url: str, dest: Path, *, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """The recorded body of ``GET url`` into ``dest`` (the rest of a partial ``dest``)."""
+        data = self._answer("GET", url, None)
+        have = dest.stat().st_size if dest.is_file() else 0
+        with dest.open("ab" if have else "wb") as f:
+            f.write(data[have:])
+        if progress is not None:
+            progress(len(data), len(data))
+
 
 class RecordingTransport:
     """Passes requests to ``inner`` and writes every answer into a recording directory."""
@@ -194,3 +259,16 @@ class RecordingTransport:
         data = self.inner.post_json(url, body)
         self._save("POST", url, body, data)
         return data
+
+    def download(
+        self, url: str, dest: Path, *, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """``GET url`` into ``dest`` through the inner transport; the file is recorded too."""
+        self.inner.download(url, dest, progress=progress)
+        name = f"{len(self._requests) + 1:03d}.dat"
+        shutil.copyfile(dest, self.directory / name)
+        self._requests.append({"method": "GET", "url": url, "file": name})
+        (self.directory / "index.json").write_text(
+            json.dumps({"requests": self._requests}, ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )

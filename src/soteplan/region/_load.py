@@ -479,7 +479,26 @@ def _load(d: Path) -> Region:
         attribution=tuple(str(a) for a in meta.get("attribution", []) or []),
         crs=str(meta.get("crs", "EPSG:3067")),
         network_last_years=_network_last_years(meta),
+        osm_pbf=_osm_pbf(d, meta),
     )
+
+
+def _osm_pbf(d: Path, meta: dict[str, Any]) -> Path | None:
+    """``osm.file`` of region.yaml: the region's OpenStreetMap extract (must exist)."""
+    block = meta.get("osm")
+    if block is None:
+        return None
+    name = block.get("file") if isinstance(block, dict) else None
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        raise DataError(
+            [DataProblem("region.yaml", None, "osm.file", "expected the name of a file here")]
+        )
+    path = d / name
+    if not path.is_file():
+        raise DataError(
+            [DataProblem("region.yaml", None, "osm.file", f"{name} is not in the directory")]
+        )
+    return path
 
 
 def _network_last_years(meta: dict[str, Any]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -196,6 +197,9 @@ class Region:
     #: Last year the service-point list describes, by service type (``region.yaml``
     #: ``service_network.last_year``); a type not listed has no stated year.
     network_last_years: Mapping[str, int] = field(default_factory=dict)
+    #: The region's OpenStreetMap road extract (``region.yaml`` ``osm.file``, written by
+    #: ``soteplan data fetch --osm``): the default road network of every engine.
+    osm_pbf: Path | None = None
 
     # ------------------------------------------------------------------ members
     def municipality_codes(self, year: int | None = None) -> list[str]:

@@ -15,13 +15,10 @@ Paavo postal age bands, net costs, morbidity and the Sotkanet indicator series.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
-import re
 import shutil
 import tempfile
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +33,12 @@ from pyproj import Transformer
 
 from soteplan.errors import DataError, DataProblem, NotFoundError
 from soteplan.region.build._counties import COUNTIES, FINLAND, County, find_county
+from soteplan.region.build._readers import (
+    read_11re_csv,
+    read_municipality_key,
+    read_postal_key,
+    slug,
+)
 
 __all__ = ["BuildResult", "build_region", "default_raw_dir"]
 
@@ -116,12 +119,11 @@ class _Raw:
 
     @functools.cached_property
     def key(self) -> pd.DataFrame:
-        k = pd.read_csv(self.path("geofi", "converted", "municipality_key.csv"), dtype=str)
-        for col in ("municipality_code", "year", "hyvinvointialue_code"):
-            if col not in k.columns:
-                raise _fail("geofi/converted/municipality_key.csv", "column missing", fld=col)
-        k["code"] = k["municipality_code"].str.zfill(3)
-        k["year"] = pd.to_numeric(k["year"]).astype(int)
+        k = read_municipality_key(self.path("geofi", "converted", "municipality_key.csv"))
+        if "hyvinvointialue_code" not in k.columns:
+            raise _fail(
+                "geofi/converted/municipality_key.csv", "column missing", fld="hyvinvointialue_code"
+            )
         return k
 
     @functools.cached_property
@@ -152,8 +154,7 @@ class _Raw:
     @functools.cached_property
     def age_sex_2020(self) -> pd.DataFrame:
         src = "statfin-11re-2020-finngen/11re_2020.csv"
-        df = pd.read_csv(self.path(*src.split("/")), dtype=str)
-        df.columns = ["area", "age", "total", "male", "female"]
+        df = read_11re_csv(self.path(*src.split("/")), 2020)
         k = self.key[self.key["year"] == 2021]
         names = dict(zip(k["name_fi"], k["code"], strict=True))
         df["municipality"] = df["area"].map(names)
@@ -201,12 +202,8 @@ class _Raw:
 
     @functools.cached_property
     def postal(self) -> pd.DataFrame:
-        path = self.path("synthea-fi", "alueryhmittely_posnro_2020_en.csv")
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.reader(f))[1:]
-        key = pd.DataFrame(
-            [(r[0], _fix_mojibake(r[1]), r[3]) for r in rows if len(r) >= 11],
-            columns=["postcode", "name", "municipality"],
+        key = read_postal_key(
+            self.path("synthea-fi", "alueryhmittely_posnro_2020_en.csv")
         ).drop_duplicates("postcode")
         key["municipality"] = key["municipality"].replace(MERGERS)
         pop = pd.read_csv(
@@ -252,20 +249,6 @@ class _Raw:
             self.path("health-stations-lavaste", "converted", "station_coordinates_tm35fin.csv")
         )
         return h, c
-
-
-def _fix_mojibake(s: str) -> str:
-    if "Ã" in s or "Â" in s:
-        try:
-            return s.encode("latin-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            return s
-    return s
-
-
-def _slug(text: str) -> str:
-    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", t.lower()).strip("-")
 
 
 # --------------------------------------------------------------------------- writers
@@ -595,7 +578,7 @@ def _stations(raw: _Raw, codes: list[str], poly: gpd.GeoSeries, o: _Out) -> None
         gap = years != list(range(years[0], years[-1] + 1))
         rows.append(
             {
-                "id": f"hs-{code}-{_slug(name)}",
+                "id": f"hs-{code}-{slug(name)}",
                 "type": "health_station",
                 "name": name,
                 "provider_kind": "private" if out else "public",
