@@ -37,6 +37,7 @@ __all__ = ["PMedian"]
 OPT_GAP = 1e-6
 EXACT_SOLVERS = ("auto", "bb", "radius")
 HEURISTIC_STOP_GAP = 1e-3  # heuristic: no further search once the bound proves ≤ 0.1 %
+STAGE_MARGIN = 0.03  # share of the time limit the exact stages leave for the finish
 DEFAULT_KICKS = 60  # perturbation rounds of the iterated local search per start
 FIRST_SHARE = 0.5  # share of the remaining time the first method of a portfolio gets
 
@@ -340,7 +341,11 @@ class PMedian:
                     break
                 # the first method gets the whole budget when it is the only one, else a share;
                 # the last one gets whatever is left
-                stage_deadline = deadline
+                # the last stage stops a little early: building the result (and a HiGHS
+                # model's set-up after its last check) must fit inside the limit too
+                stage_deadline = None
+                if deadline is not None and tl is not None:
+                    stage_deadline = deadline - STAGE_MARGIN * tl
                 if deadline is not None and k < len(order) - 1:
                     stage_deadline = now + FIRST_SHARE * (deadline - now)
                 if stage == "radius":
