@@ -36,7 +36,9 @@ __all__ = ["PMedian"]
 
 OPT_GAP = 1e-6
 EXACT_SOLVERS = ("auto", "bb", "radius")
-HEURISTIC_STOP_GAP = 1e-3  # heuristic: no further starts once the bound proves ≤ 0.1 %
+HEURISTIC_STOP_GAP = 1e-3  # heuristic: no further search once the bound proves ≤ 0.1 %
+STAGE_MARGIN = 0.03  # share of the time limit the exact stages leave for the finish
+DEFAULT_KICKS = 60  # perturbation rounds of the iterated local search per start
 FIRST_SHARE = 0.5  # share of the remaining time the first method of a portfolio gets
 
 
@@ -161,6 +163,7 @@ class PMedian:
         time_limit: float | None = None,
         *,
         starts: int | None = None,
+        kicks: int | None = None,
         seed: int = 0,
         exact_solver: str = "auto",
     ) -> LocateResult:
@@ -173,14 +176,20 @@ class PMedian:
             (repeated on the reduced problem), then enumeration of a small residual problem
             or the ``exact_solver`` portfolio (radius formulation, Lagrangian branch and bound);
             proves optimality unless the time limit stops it.  ``"heuristic"``: greedy +
-            fast interchange (multi-start), with a Lagrangian lower bound.
+            fast interchange and iterated local search, with a Lagrangian lower bound.
         time_limit
             Wall-clock seconds for the whole solve (``None`` = no limit).
         starts
-            Local-search starts: greedy, then alternately randomised greedy and perturbations
-            of the best solution, each followed by fast interchange; default 8 (heuristic;
-            only the first when the Lagrangian bound already proves a gap ≤ 0.1 %) or 10
+            Constructions: the greedy, then randomised greedy ones, each followed by fast
+            interchange and ``kicks`` perturbation rounds; default 1 (heuristic) or 2
             (exact).
+        kicks
+            Perturbation rounds of the iterated local search per start (close one or two
+            sites, open sites near the demand they served, descend, keep the result if it is
+            no worse); default 60 (heuristic) or 120 (exact), fewer where each swap moves
+            much of the demand (small ``p``: a budget of 15 passes over the cost matrix per
+            start).  None are run, and the search stops early, once the Lagrangian bound
+            proves the incumbent within 0.1 %.
         seed
             Seed of the random restarts.
         exact_solver
@@ -211,19 +220,26 @@ class PMedian:
         radius_first = (
             meth is Method.exact and _portfolio(exact_solver, U.shape[0], p, inst.m)[0] == "radius"
         )
-        nstarts = starts if starts is not None else (8 if meth is Method.heuristic else 10)
-        if radius_first and starts is None:
-            nstarts = 2
-        h_deadline = None if tl is None else t0 + 0.3 * tl
         heur = meth is Method.heuristic
-        best, ub = core.heuristic(
-            U, wU, p, allowed, fixed, starts=1 if heur else nstarts, seed=seed, deadline=h_deadline
-        )
+        # the exact method's incumbent gets a second start and more rounds (cheap next to
+        # the proof, and a better incumbent fixes more sites)
+        nstarts = max(int(starts), 1) if starts is not None else (1 if heur else 2)
+        nkicks = max(int(kicks), 0) if kicks is not None else DEFAULT_KICKS * (1 if heur else 2)
+        h_deadline = None if tl is None else t0 + 0.3 * tl
+        # first the greedy and one descent, then the bound, then (only while the bound does
+        # not prove the incumbent within HEURISTIC_STOP_GAP) the perturbation rounds
+        search = None
+        if int((allowed & ~fixed).sum()) > p - int(fixed.sum()) > 0:
+            search = core.SwapSearch(U, wU, core.greedy(U, wU, p, allowed, fixed), allowed, fixed)
+            search.descend(deadline=h_deadline)
+            best, ub = search.open.copy(), core.objective_of(U, wU, search.open)
+        else:
+            best, ub = core.heuristic(U, wU, p, allowed, fixed, deadline=h_deadline)
         t_heur = time.perf_counter() - t0
         max_iter = 300 if heur or radius_first else 3000
         l_deadline = None if tl is None else t0 + 0.5 * tl
         if heur and tl is None:
-            # the heuristic's bound gets about twice the time of one local search
+            # the heuristic's bound gets about twice the time of the first local search
             l_deadline = time.perf_counter() + max(2.0 * t_heur, 0.02)
         lag = core.lagrangian_bound(
             U, wU, p, allowed, fixed, ub, max_iter=max_iter, deadline=l_deadline
@@ -231,9 +247,9 @@ class PMedian:
         if lag.best_open is not None and lag.best_obj < ub:
             best, ub = lag.best_open, lag.best_obj
         bound = lag.bound
-        starts_run = 1 if heur else nstarts
-        if heur and nstarts > 1 and relative_gap(ub, bound) > HEURISTIC_STOP_GAP:
-            # more starts only while the bound does not already prove the incumbent close
+        kicks_run = 0
+        starts_run = 1
+        if (nkicks > 0 or nstarts > 1) and relative_gap(ub, bound) > HEURISTIC_STOP_GAP:
             best, ub = core.heuristic(
                 U,
                 wU,
@@ -241,11 +257,14 @@ class PMedian:
                 allowed,
                 fixed,
                 starts=nstarts,
+                kicks=nkicks,
                 seed=seed,
                 deadline=h_deadline,
                 initial=best,
+                search=search if search is not None and not (search.open ^ best).any() else None,
+                stop_below=bound * (1.0 + HEURISTIC_STOP_GAP),
             )
-            starts_run = nstarts
+            kicks_run, starts_run = nkicks, nstarts
         t_heur = time.perf_counter() - t0
         meta: dict[str, Any] = {
             "objective_unit": "weight × cost unit (e.g. person-minutes)",
@@ -253,6 +272,7 @@ class PMedian:
             "aggregated_rows": int(U.shape[0]),
             "heuristic_seconds": round(t_heur, 4),
             "heuristic_starts": starts_run,
+            "heuristic_kicks": kicks_run,
             "heuristic_objective": ub,
             "lagrangian_bound": bound,
             "lagrangian_iterations": lag.iterations,
@@ -321,7 +341,11 @@ class PMedian:
                     break
                 # the first method gets the whole budget when it is the only one, else a share;
                 # the last one gets whatever is left
-                stage_deadline = deadline
+                # the last stage stops a little early: building the result (and a HiGHS
+                # model's set-up after its last check) must fit inside the limit too
+                stage_deadline = None
+                if deadline is not None and tl is not None:
+                    stage_deadline = deadline - STAGE_MARGIN * tl
                 if deadline is not None and k < len(order) - 1:
                     stage_deadline = now + FIRST_SHARE * (deadline - now)
                 if stage == "radius":
@@ -367,7 +391,7 @@ class PMedian:
         )
         meta["method_detail"] = (
             "greedy + fast vertex substitution (Whitaker 1983; Resende & Werneck 2007), "
-            "Lagrangian bound (Beasley 1993)"
+            "iterated local search, Lagrangian bound (Beasley 1993)"
         )
         if status is Status.optimal:
             bound = obj

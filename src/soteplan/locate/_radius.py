@@ -181,6 +181,10 @@ def solve_radius(
         integer = np.zeros(len(cost), dtype=bool)
         integer[:m2] = True
         x0 = _start(L, T, best[L.cols], C) if inc_ok else None
+        if deadline is not None:  # the model's set-up took part of the time
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0.05:
+                break
         out = solve_mip(
             cost,
             A,

@@ -1,0 +1,257 @@
+# ruff: noqa: N803, N806  (matrix names C, W follow the formulas)
+"""Lagrangian relaxation of the p-median assignment constraints (Beasley 1993) and
+reduced-cost variable fixing.
+
+``L(λ) = Σ_i λ_i + min_{|y|=p} Σ_j y_j ρ_j(λ)`` with ``ρ_j(λ) = Σ_i min(0, w_i c_ij − λ_i)``.
+Only the pairs with ``w_i c_ij < λ_i`` contribute to ``ρ``; at the multipliers the
+subgradient method visits these are a handful per demand when ``p`` is large (a few per row
+on the OR-Library shapes with ``p ≥ n/10``) and a small share of the row when ``p`` is
+small.  Each demand's cheapest ``L`` candidates are therefore kept (an ``argpartition``,
+not a sort) and one iteration touches ``n × L`` pairs instead of ``n × m``; ``L`` doubles as
+soon as some ``λ_i`` passes the cheapest cost left out of its row, so every value computed is
+the exact ``L(λ)`` of the dense formula.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+
+PREFIX_START = 16  # first number of cheapest candidates kept per demand
+DENSE_RATIO = 40.0  # dense from the start when candidates per site to open exceed this
+DENSE_SHARE = 0.2  # above this share of all pairs kept, iterate on the dense matrix
+
+
+@dataclass(frozen=True, eq=False)
+class LagrangeOutcome:
+    """Best Lagrangian bound, its multipliers and reduced site costs (0 for closed sites)."""
+
+    bound: float
+    lam: FloatArray
+    rho: FloatArray
+    iterations: int
+    best_open: BoolArray | None
+    best_obj: float
+
+
+class _Pairs:
+    """The pairs each row keeps (its ``L_i`` cheapest allowed sites), sorted by site, and
+    the cheapest weighted cost each row leaves out (``inf`` when it keeps them all).
+
+    A row whose multiplier passes what it left out keeps more (``grow``); nothing else
+    changes, so the pair list stays a few per row where the multipliers are small."""
+
+    def __init__(self, WCs: FloatArray, L: int) -> None:
+        self.WCs = WCs
+        n, ms = WCs.shape
+        self.keep = np.full(n, min(max(L, 1), ms), dtype=np.int64)
+        self.rows_v: list[tuple[IntArray, IntArray, FloatArray]] = []
+        self.out = np.full(n, np.inf)
+        self._set(np.arange(n), self.keep)
+
+    def _set(self, rows: IntArray, keep: IntArray) -> None:
+        """(Re)build the kept pairs of ``rows`` (all rows share one ``keep`` per call)."""
+        ms = self.WCs.shape[1]
+        size = int(keep[0])
+        sub = self.WCs[rows]
+        if size >= ms:
+            idx = np.broadcast_to(np.arange(ms), sub.shape)
+            self.out[rows] = np.inf
+        else:
+            part = np.argpartition(sub, size, axis=1)
+            idx = part[:, :size]
+            self.out[rows] = np.take_along_axis(sub, part[:, size : size + 1], axis=1)[:, 0]
+        vals = np.take_along_axis(sub, idx, axis=1)
+        self.rows_v.append((np.repeat(rows, idx.shape[1]), idx.ravel(), vals.ravel()))
+
+    def grow(self, rows: IntArray, lam: FloatArray) -> None:
+        """Keep at least twice as many pairs in ``rows``, and twice those below ``lam``."""
+        ms = self.WCs.shape[1]
+        below = (self.WCs[rows] < lam[rows, None]).sum(axis=1)
+        want = np.maximum(2 * self.keep[rows], 2 * below)
+        # round up to a power of two: few distinct lengths, few argpartition calls
+        want = 2 ** np.ceil(np.log2(np.maximum(want, 1))).astype(np.int64)
+        self.keep[rows] = np.minimum(want, ms)
+        drop = np.zeros(len(self.keep), dtype=bool)
+        drop[rows] = True
+        self.rows_v = [(r[~drop[r]], s[~drop[r]], v[~drop[r]]) for r, s, v in self.rows_v]
+        for size in np.unique(self.keep[rows]):
+            g = rows[self.keep[rows] == size]
+            self._set(g, self.keep[g])
+
+    def finish(self) -> None:
+        """Sort the pairs by site and note the segment starts (for ``reduceat``)."""
+        r, s, v = (np.concatenate(a) for a in zip(*self.rows_v, strict=True))
+        order = np.argsort(s, kind="stable")
+        self.row, self.site, self.val = r[order], s[order], v[order]
+        self.rows_v = [(self.row, self.site, self.val)]
+        bounds = np.flatnonzero(np.r_[True, self.site[1:] != self.site[:-1]])
+        self.seg_start = bounds
+        self.seg_site = self.site[bounds]
+        self.t = np.empty(len(self.val))
+
+
+def _dense_value(
+    WCt: FloatArray, lam: FloatArray, k: int, free: IntArray, fixed_sub: BoolArray, buf: FloatArray
+) -> tuple[float, FloatArray, BoolArray, FloatArray]:
+    np.subtract(WCt, lam[None, :], out=buf)
+    np.minimum(buf, 0.0, out=buf)
+    rho = buf.sum(axis=1)
+    y = fixed_sub.copy()
+    if k > 0:
+        pick = free[np.argpartition(rho[free], k - 1)[:k]] if k < len(free) else free
+        y[pick] = True
+    return float(lam.sum() + rho[y].sum()), rho, y, rho
+
+
+def _value(
+    P: _Pairs, lam: FloatArray, ms: int, k: int, free: IntArray, fixed_sub: BoolArray
+) -> tuple[float, FloatArray, BoolArray, BoolArray]:
+    t = P.t
+    np.subtract(P.val, lam[P.row], out=t)
+    np.minimum(t, 0.0, out=t)
+    rho = np.zeros(ms)
+    rho[P.seg_site] = np.add.reduceat(t, P.seg_start)
+    y = fixed_sub.copy()
+    if k > 0:
+        pick = free[np.argpartition(rho[free], k - 1)[:k]] if k < len(free) else free
+        y[pick] = True
+    return float(lam.sum() + rho[y].sum()), rho, y, t < 0.0
+
+
+def lagrangian_bound(
+    C: FloatArray,
+    w: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    upper: float,
+    *,
+    max_iter: int = 600,
+    deadline: float | None = None,
+    tol: float = 1e-7,
+    lam0: FloatArray | None = None,
+    stall_limit: int = 30,
+) -> LagrangeOutcome:
+    """Subgradient optimisation of the Lagrangian relaxation of the assignment constraints
+    (Beasley 1993): ``L(λ) = Σλ_i + min_{|y|=p} Σ_j y_j Σ_i min(0, w_i c_ij − λ_i)``.
+
+    Only the allowed sites take part (closed sites, e.g. fixed closed in a branch-and-bound
+    node, get ``rho = 0``); each iteration works on the rows' cheapest candidates (module
+    docstring) and evaluates the primal solution ``y`` every tenth iteration (a free upper
+    bound).
+    """
+    m = C.shape[1]
+    sites = np.flatnonzero(allowed)
+    ms = len(sites)
+    WCs = w[:, None] * C[:, sites]
+    fixed_sub = fixed[sites]
+    free = np.flatnonzero(~fixed_sub)
+    k = p - int(fixed_sub.sum())
+    # start: each demand's weighted second-smallest allowed cost (a common choice)
+    if lam0 is not None:
+        lam = lam0.copy()
+    elif ms >= 2:
+        lam = np.partition(WCs, 1, axis=1)[:, 1].copy()
+    else:
+        lam = WCs[:, 0].copy()
+    P: _Pairs | None = None
+    WCt: FloatArray | None = None
+    buf = np.empty(0)
+    if ms > DENSE_RATIO * max(k, 1):
+        # few sites open among many: each row keeps a large share of them, dense is faster
+        WCt = np.ascontiguousarray(WCs.T)
+        buf = np.empty_like(WCt)
+    else:
+        P = _Pairs(WCs, PREFIX_START)
+        P.finish()
+    best_b, best_lam, best_rho_sub = -np.inf, lam.copy(), np.zeros(ms)
+    best_open: BoolArray | None = None
+    best_obj = upper
+    theta = 2.0
+    stall = 0
+    it = 0
+    for it in range(1, max_iter + 1):
+        if P is not None:
+            over = np.flatnonzero(lam > P.out)
+            if over.size:
+                while over.size:
+                    P.grow(over, lam)
+                    over = np.flatnonzero(lam > P.out)
+                P.finish()
+                if len(P.val) > DENSE_SHARE * WCs.size:
+                    # most pairs kept: the dense pass is faster (small p)
+                    P = None
+                    WCt = np.ascontiguousarray(WCs.T)
+                    buf = np.empty_like(WCt)
+        if P is not None:
+            val, rho_sub, y_sub, neg = _value(P, lam, ms, k, free, fixed_sub)
+        else:
+            assert WCt is not None
+            val, rho_sub, y_sub, _ = _dense_value(WCt, lam, k, free, fixed_sub, buf)
+        if val > best_b + 1e-12 * max(abs(val), 1.0):
+            best_b, best_lam, best_rho_sub = val, lam.copy(), rho_sub
+            stall = 0
+        else:
+            stall += 1
+            if stall >= stall_limit:
+                theta /= 2.0
+                stall = 0
+        if it % 10 == 1:
+            y = np.zeros(m, dtype=bool)
+            y[sites[y_sub]] = True
+            obj = float(w @ C[:, y].min(axis=1))
+            if obj < best_obj:
+                best_obj, best_open = obj, y
+        if best_obj - best_b <= tol * max(abs(best_obj), 1.0) or theta < 1e-3:
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        if P is not None:
+            hit = neg & y_sub[P.site]
+            g = 1.0 - np.bincount(P.row[hit], minlength=len(lam))
+        else:
+            assert WCt is not None
+            g = 1.0 - (WCt[y_sub] < lam[None, :]).sum(axis=0)
+        norm = float(g @ g)
+        if norm == 0.0:
+            break
+        lam = np.maximum(lam + theta * (best_obj - val) / norm * g, 0.0)
+    rho = np.zeros(m)
+    rho[sites] = best_rho_sub
+    return LagrangeOutcome(best_b, best_lam, rho, it, best_open, best_obj)
+
+
+def fix_by_reduced_cost(
+    lag: LagrangeOutcome, p: int, allowed: BoolArray, fixed: BoolArray, upper: float
+) -> tuple[BoolArray, BoolArray]:
+    """Lagrangian variable fixing: close site ``j`` if forcing it open pushes the bound
+    above ``upper``; force it open if closing it does.  Returns (closed, forced_open).
+    Any solution better than ``upper`` respects both."""
+    rho = lag.rho
+    free = np.flatnonzero(allowed & ~fixed)
+    k = p - int(fixed.sum())
+    closed = ~allowed
+    forced = fixed.copy()
+    if k <= 0 or k >= len(free):
+        return closed, forced
+    order = free[np.argsort(rho[free], kind="stable")]
+    rho_k = rho[order[k - 1]]  # largest chosen
+    rho_k1 = rho[order[k]]  # smallest not chosen
+    chosen = np.zeros_like(allowed)
+    chosen[order[:k]] = True
+    base = lag.bound
+    eps = 1e-9 * max(abs(upper), 1.0)
+    out = np.flatnonzero(allowed & ~fixed & ~chosen)
+    closed = closed.copy()
+    closed[out[base + rho[out] - rho_k > upper + eps]] = True
+    inn = np.flatnonzero(chosen)
+    forced[inn[base + rho_k1 - rho[inn] > upper + eps]] = True
+    return closed, forced
