@@ -299,8 +299,10 @@ write_router = APIRouter(
     dependencies=[Depends(require_token)],
     responses={
         401: {"description": "missing or invalid token"},
+        404: {"description": "not found"},
         413: {"description": "file too large"},
         422: {"description": "the file is not a valid survey (problems by row and field)"},
+        500: {"description": "internal error (a stable code; the detail is in the server log)"},
         503: {"description": "write endpoints disabled (no token configured)"},
     },
 )
