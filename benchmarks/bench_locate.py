@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import multiprocessing as mp
 import sys
 import tempfile
@@ -260,6 +261,75 @@ def beasley_table(picks: list[int], limit: float, no_spopt: bool, spopt_max_n: i
     )
 
 
+OPTIMA_FILE = Path(__file__).with_name("beasley_optima.json")
+
+
+def beasley_heuristic_table(picks: list[int], repeat: int) -> None:
+    """The heuristic alone on the OR-Library-shape instances, against the optima recorded by
+    an earlier full run (``beasley_optima.json``: proven optima from the exact column, and
+    the best known objective where the exact run stopped at its limit).  Best of
+    ``repeat`` wall times per instance (same seed, so the same result each time)."""
+    optima = json.loads(OPTIMA_FILE.read_text())
+    print()
+    print(
+        fmt_row(
+            [
+                "shape of",
+                "n",
+                "p",
+                "reference",
+                "heur s",
+                "heur cpu s",
+                "heur obj",
+                "heur vs opt %",
+            ]
+        )
+    )
+    print(fmt_row(["---"] * 8))
+    worst = {"s": 0.0, "pct": -np.inf}
+    over_time = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in picks:
+            n, p = BEASLEY_SHAPE[k]
+            path = Path(tmp) / f"pmedshape{k + 1}.txt"
+            write_orlib_pmed(path, n, beasley_edges(n, seed=1000 + k), p)
+            oi = read_orlib_pmed(path)
+            w = np.ones(oi.n)
+            ref = optima[f"pmed{k + 1}"]
+            secs, cpus = [], []
+            he = None
+            for _ in range(max(repeat, 1)):
+                c0 = time.process_time()
+                he = PMedian.from_cost_matrix(oi.cost, w, p=oi.p).solve("heuristic")
+                cpus.append(time.process_time() - c0)
+                secs.append(he.seconds)
+            assert he is not None
+            hv = 100 * (he.objective - ref["objective"]) / ref["objective"]
+            worst["s"] = max(worst["s"], min(secs))
+            worst["pct"] = max(worst["pct"], hv)
+            over_time += min(secs) > 0.2
+            print(
+                fmt_row(
+                    [
+                        f"pmed{k + 1}",
+                        n,
+                        p,
+                        f"{ref['objective']:.0f}" + ("" if ref["proven"] else " (best known)"),
+                        f"{min(secs):.3f}",
+                        f"{min(cpus):.3f}",
+                        f"{he.objective:.0f}",
+                        f"{hv:.3f}",
+                    ]
+                ),
+                flush=True,
+            )
+    print()
+    print(
+        f"heuristic: slowest {worst['s']:.3f} s, {over_time}/{len(picks)} over 0.2 s; "
+        f"worst {worst['pct']:.3f} % above the reference"
+    )
+
+
 def capacitated_instance(
     n: int, p: int, load: float, seed: int, clustered: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -445,6 +515,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--spopt-max-n", type=int, default=900, help="OR-Library shape: spopt only up to this n"
     )
+    ap.add_argument(
+        "--heuristic-only",
+        action="store_true",
+        help="with --only beasley: the heuristic alone, against benchmarks/beasley_optima.json",
+    )
+    ap.add_argument("--repeat", type=int, default=1, help="--heuristic-only: best of N times")
     args = ap.parse_args(argv)
     limit = args.spopt_limit or (60.0 if args.quick else 300.0)
     if args.quick:
@@ -477,6 +553,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.only in ("all", "beasley"):
         picks = list(QUICK_BEASLEY) if args.quick else list(range(len(BEASLEY_SHAPE)))
+        if args.heuristic_only:
+            beasley_heuristic_table(picks, args.repeat)
+            return 0
         beasley_table(picks, limit, args.no_spopt, args.spopt_max_n)
     if args.only == "beasley":
         return 0
