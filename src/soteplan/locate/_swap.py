@@ -24,8 +24,12 @@ IntArray = NDArray[np.int64]
 
 REBUILD_EVERY = 400  # swaps between full rebuilds of the arrays (rounding drift)
 WORK_PASSES = 15.0  # iterated search per start: updates worth at most 15 passes over C
+# ... but at least this many work units (about 15 passes at n = 450): on small instances a
+# pass is so cheap that 15 of them stop the search long before it converges
+WORK_FLOOR = 3.0e6
 KICK_MAX = 2  # a kick moves 1..KICK_MAX sites
 ACCEPT = 0.0  # walk on from a result at most this share worse than the one kicked
+DENSE_SHARE = 0.3  # sum a block densely when more than this share of its pairs count
 NEAR = 6  # a kick opens one of the NEAR cheapest closed sites of a demand of the closed one
 
 
@@ -130,6 +134,7 @@ class SwapSearch:
         self.slot = np.full(m, -1, dtype=np.int64)  # site -> slot
         self.slot[self.site] = np.arange(len(self.site))
         self.extra = np.zeros((len(self.site), m))
+        self._buf = np.empty_like(self.extra)
         self.swaps = 0
         self.work = 0  # cost of the updates so far: rows scanned × m + 4 × pairs updated
         self.rebuild()
@@ -152,20 +157,48 @@ class SwapSearch:
         self.d2[rows] = np.where(np.isinf(b), self.big, b)
 
     def _contribute(self, rows: IntArray, sign: float) -> None:
+        """Add (``sign`` = 1) or take out (−1) the contributions of demands ``rows``.
+
+        A demand's gain term ``max(d1 − c, 0)`` and extra term ``max(d2 − max(c, d1), 0)``
+        vanish by themselves past its second-nearest open site.  Where most of the rows'
+        pairs lie below it (small ``p``) the block is summed densely; otherwise only the
+        pairs below are listed.  Either way the extra rows are summed per serving slot in
+        one pass (``reduceat`` or one ``bincount`` over the slots touched), not ``np.add.at``.
+        """
         if rows.size == 0:
             return
-        C, w, m = self.C, self.w, self.C.shape[1]
-        d1, d2, k1 = self.d1, self.d2, self.k1
-        ii, uu = np.nonzero(C[rows] < d2[rows, None])
-        self.work += rows.size * m + 4 * ii.size
-        i = rows[ii]
-        c = C[i, uu]
-        wi = w[i]
-        self.gain += sign * np.bincount(uu, weights=wi * np.maximum(d1[i] - c, 0.0), minlength=m)
-        self.loss += sign * np.bincount(
-            k1[rows], weights=w[rows] * (d2[rows] - d1[rows]), minlength=m
+        m = self.C.shape[1]
+        Ca = self.C[rows]
+        d1r, d2r, wr = self.d1[rows], self.d2[rows], self.w[rows]
+        below = Ca < d2r[:, None]
+        npairs = int(np.count_nonzero(below))
+        self.work += rows.size * m + 4 * npairs
+        self.loss += sign * np.bincount(self.k1[rows], weights=wr * (d2r - d1r), minlength=m)
+        sl = self.slot[self.k1[rows]]
+        if npairs > DENSE_SHARE * Ca.size:
+            t = np.subtract(d1r[:, None], Ca)
+            np.maximum(t, 0.0, out=t)
+            self.gain += sign * (wr @ t)
+            np.maximum(Ca, d1r[:, None], out=Ca)
+            np.subtract(d2r[:, None], Ca, out=Ca)
+            np.maximum(Ca, 0.0, out=Ca)
+            Ca *= (sign * wr)[:, None]
+            order = np.argsort(sl, kind="stable")
+            sls = sl[order]
+            starts = np.flatnonzero(np.r_[True, sls[1:] != sls[:-1]])
+            self.extra[sls[starts]] += np.add.reduceat(Ca[order], starts, axis=0)
+            return
+        ii, uu = np.nonzero(below)
+        c = Ca[ii, uu]
+        d1i, wi = d1r[ii], wr[ii]
+        self.gain += sign * np.bincount(uu, weights=wi * np.maximum(d1i - c, 0.0), minlength=m)
+        usl, inv = np.unique(sl, return_inverse=True)
+        ex = np.bincount(
+            inv[ii] * m + uu,
+            weights=sign * wi * (d2r[ii] - np.maximum(c, d1i)),
+            minlength=usl.size * m,
         )
-        np.add.at(self.extra, (self.slot[k1[i]], uu), sign * wi * (d2[i] - np.maximum(c, d1[i])))
+        self.extra[usl] += ex.reshape(usl.size, m)
 
     def best_move(self) -> tuple[float, int, int]:
         """Best (profit, out, in) over every free open and every allowed closed site."""
@@ -173,10 +206,11 @@ class SwapSearch:
         row = np.where(self.fixed[self.site], np.inf, self.loss[self.site])
         if not np.isfinite(col).any() or not np.isfinite(row).any():
             return 0.0, -1, -1
-        profit = self.extra + col[None, :]
-        profit -= row[:, None]
-        f_pos, u = np.unravel_index(int(np.argmax(profit)), profit.shape)
-        return float(profit[f_pos, u]), int(self.site[f_pos]), int(u)
+        a = np.add(self.extra, col[None, :], out=self._buf)
+        rmax = a.max(axis=1) - row  # = max over u of the profit, exactly (monotone rounding)
+        f_pos = int(np.argmax(rmax))
+        u = int(np.argmax(a[f_pos]))
+        return float(rmax[f_pos]), int(self.site[f_pos]), u
 
     def apply(self, f: int, u: int) -> None:
         """Close ``f``, open ``u`` and update the arrays for the affected demands."""
@@ -350,7 +384,12 @@ def heuristic(
         s = search if k == 0 and search is not None else SwapSearch(C, w, s0, allowed, fixed)
         s.descend(deadline=deadline)
         y, obj, _ = iterated_search(
-            s, rng, kicks, deadline=deadline, stop_below=stop_below, work=WORK_PASSES * C.size
+            s,
+            rng,
+            kicks,
+            deadline=deadline,
+            stop_below=stop_below,
+            work=max(WORK_PASSES * C.size, WORK_FLOOR),
         )
         obj = objective_of(C, w, y)  # exact, free of incremental rounding
         if obj < best_obj - 1e-12 * max(abs(obj), 1.0):
