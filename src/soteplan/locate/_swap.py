@@ -135,6 +135,8 @@ class SwapSearch:
         self.slot[self.site] = np.arange(len(self.site))
         self.extra = np.zeros((len(self.site), m))
         self._buf = np.empty_like(self.extra)
+        self._mark = np.zeros(len(self.site), dtype=np.bool_)
+        self._cid = np.zeros(len(self.site), dtype=np.int64)
         self.swaps = 0
         self.work = 0  # cost of the updates so far: rows scanned × m + 4 × pairs updated
         self.rebuild()
@@ -192,9 +194,15 @@ class SwapSearch:
         c = Ca[ii, uu]
         d1i, wi = d1r[ii], wr[ii]
         self.gain += sign * np.bincount(uu, weights=wi * np.maximum(d1i - c, 0.0), minlength=m)
-        usl, inv = np.unique(sl, return_inverse=True)
+        # compact ids of the slots touched (a mark array: cheaper than np.unique's sort)
+        seen = self._mark
+        seen[sl] = True
+        usl = np.flatnonzero(seen)
+        seen[usl] = False
+        cid = self._cid
+        cid[usl] = np.arange(usl.size)
         ex = np.bincount(
-            inv[ii] * m + uu,
+            cid[sl[ii]] * m + uu,
             weights=sign * wi * (d2r[ii] - np.maximum(c, d1i)),
             minlength=usl.size * m,
         )
