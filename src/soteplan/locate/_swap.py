@@ -24,12 +24,11 @@ IntArray = NDArray[np.int64]
 
 REBUILD_EVERY = 400  # swaps between full rebuilds of the arrays (rounding drift)
 WORK_PASSES = 15.0  # iterated search per start: updates worth at most 15 passes over C
-# ... but at least this many work units (about 15 passes at n = 450): on small instances a
-# pass is so cheap that 15 of them stop the search long before it converges
-WORK_FLOOR = 3.0e6
+# ... but at least this many work units: on small instances a pass is so cheap that 15 of
+# them stop the search long before it converges
+WORK_FLOOR = 2.0e6  # about 15 passes at n = 365
 KICK_MAX = 2  # a kick moves 1..KICK_MAX sites
 ACCEPT = 0.0  # walk on from a result at most this share worse than the one kicked
-DENSE_SHARE = 0.3  # sum a block densely when more than this share of its pairs count
 NEAR = 6  # a kick opens one of the NEAR cheapest closed sites of a demand of the closed one
 
 
@@ -134,9 +133,6 @@ class SwapSearch:
         self.slot = np.full(m, -1, dtype=np.int64)  # site -> slot
         self.slot[self.site] = np.arange(len(self.site))
         self.extra = np.zeros((len(self.site), m))
-        self._buf = np.empty_like(self.extra)
-        self._mark = np.zeros(len(self.site), dtype=np.bool_)
-        self._cid = np.zeros(len(self.site), dtype=np.int64)
         self.swaps = 0
         self.work = 0  # cost of the updates so far: rows scanned × m + 4 × pairs updated
         self.rebuild()
@@ -159,54 +155,20 @@ class SwapSearch:
         self.d2[rows] = np.where(np.isinf(b), self.big, b)
 
     def _contribute(self, rows: IntArray, sign: float) -> None:
-        """Add (``sign`` = 1) or take out (−1) the contributions of demands ``rows``.
-
-        A demand's gain term ``max(d1 − c, 0)`` and extra term ``max(d2 − max(c, d1), 0)``
-        vanish by themselves past its second-nearest open site.  Where most of the rows'
-        pairs lie below it (small ``p``) the block is summed densely; otherwise only the
-        pairs below are listed.  Either way the extra rows are summed per serving slot in
-        one pass (``reduceat`` or one ``bincount`` over the slots touched), not ``np.add.at``.
-        """
         if rows.size == 0:
             return
-        m = self.C.shape[1]
-        Ca = self.C[rows]
-        d1r, d2r, wr = self.d1[rows], self.d2[rows], self.w[rows]
-        below = Ca < d2r[:, None]
-        npairs = int(np.count_nonzero(below))
-        self.work += rows.size * m + 4 * npairs
-        self.loss += sign * np.bincount(self.k1[rows], weights=wr * (d2r - d1r), minlength=m)
-        sl = self.slot[self.k1[rows]]
-        if npairs > DENSE_SHARE * Ca.size:
-            t = np.subtract(d1r[:, None], Ca)
-            np.maximum(t, 0.0, out=t)
-            self.gain += sign * (wr @ t)
-            np.maximum(Ca, d1r[:, None], out=Ca)
-            np.subtract(d2r[:, None], Ca, out=Ca)
-            np.maximum(Ca, 0.0, out=Ca)
-            Ca *= (sign * wr)[:, None]
-            order = np.argsort(sl, kind="stable")
-            sls = sl[order]
-            starts = np.flatnonzero(np.r_[True, sls[1:] != sls[:-1]])
-            self.extra[sls[starts]] += np.add.reduceat(Ca[order], starts, axis=0)
-            return
-        ii, uu = np.nonzero(below)
-        c = Ca[ii, uu]
-        d1i, wi = d1r[ii], wr[ii]
-        self.gain += sign * np.bincount(uu, weights=wi * np.maximum(d1i - c, 0.0), minlength=m)
-        # compact ids of the slots touched (a mark array: cheaper than np.unique's sort)
-        seen = self._mark
-        seen[sl] = True
-        usl = np.flatnonzero(seen)
-        seen[usl] = False
-        cid = self._cid
-        cid[usl] = np.arange(usl.size)
-        ex = np.bincount(
-            cid[sl[ii]] * m + uu,
-            weights=sign * wi * (d2r[ii] - np.maximum(c, d1i)),
-            minlength=usl.size * m,
+        C, w, m = self.C, self.w, self.C.shape[1]
+        d1, d2, k1 = self.d1, self.d2, self.k1
+        ii, uu = np.nonzero(C[rows] < d2[rows, None])
+        self.work += rows.size * m + 4 * ii.size
+        i = rows[ii]
+        c = C[i, uu]
+        wi = w[i]
+        self.gain += sign * np.bincount(uu, weights=wi * np.maximum(d1[i] - c, 0.0), minlength=m)
+        self.loss += sign * np.bincount(
+            k1[rows], weights=w[rows] * (d2[rows] - d1[rows]), minlength=m
         )
-        self.extra[usl] += ex.reshape(usl.size, m)
+        np.add.at(self.extra, (self.slot[k1[i]], uu), sign * wi * (d2[i] - np.maximum(c, d1[i])))
 
     def best_move(self) -> tuple[float, int, int]:
         """Best (profit, out, in) over every free open and every allowed closed site."""
@@ -214,11 +176,10 @@ class SwapSearch:
         row = np.where(self.fixed[self.site], np.inf, self.loss[self.site])
         if not np.isfinite(col).any() or not np.isfinite(row).any():
             return 0.0, -1, -1
-        a = np.add(self.extra, col[None, :], out=self._buf)
-        rmax = a.max(axis=1) - row  # = max over u of the profit, exactly (monotone rounding)
-        f_pos = int(np.argmax(rmax))
-        u = int(np.argmax(a[f_pos]))
-        return float(rmax[f_pos]), int(self.site[f_pos]), u
+        profit = self.extra + col[None, :]
+        profit -= row[:, None]
+        f_pos, u = np.unravel_index(int(np.argmax(profit)), profit.shape)
+        return float(profit[f_pos, u]), int(self.site[f_pos]), int(u)
 
     def apply(self, f: int, u: int) -> None:
         """Close ``f``, open ``u`` and update the arrays for the affected demands."""
