@@ -237,7 +237,7 @@ class CapacitatedPMedian:
 
     def _exact_single(
         self, obj: float, sol: Any, remaining: float | None, meta: dict[str, Any]
-    ) -> tuple[MipOutcome | None, float, Any, float]:
+    ) -> tuple[MipOutcome, float, Any, float]:
         """LP bound, reduced-cost fixing against the incumbent, then the reduced MIP
         started from the incumbent.  Returns (MIP outcome, objective, solution, bound)."""
         t0 = time.perf_counter()

@@ -75,7 +75,7 @@ def gap_assign(
         # best shift: row i to site s with room
         delta = S - cur[:, None]
         delta[w[:, None] > resid[None, :] + 1e-9] = np.inf
-        i, s = np.unravel_index(int(np.argmin(delta)), delta.shape)
+        i, s = (int(v) for v in np.unravel_index(int(np.argmin(delta)), delta.shape))
         best_shift = float(delta[i, s])
         # best swap of two rows at different sites
         Sa = S[:, a]  # Sa[i, r] = cost of row i at the site of row r
@@ -83,7 +83,7 @@ def gap_assign(
         room_r = resid[a][None, :] + w[None, :] - w[:, None]  # room at a[r] after i in, r out
         ok = (room_r >= -1e-9) & (room_r.T >= -1e-9) & (a[:, None] != a[None, :])
         D[~ok] = np.inf
-        p_, q_ = np.unravel_index(int(np.argmin(D)), D.shape)
+        p_, q_ = (int(v) for v in np.unravel_index(int(np.argmin(D)), D.shape))
         best_swap = float(D[p_, q_])
         tol = -1e-9 * max(float(cur.sum()), 1.0)
         if min(best_shift, best_swap) >= tol:
