@@ -162,6 +162,7 @@ class CapacitatedPMedian:
         """The model over ``pairs`` (default: every finite allowed pair): assignment rows,
         ``x_ij ≤ y_j`` for every pair, ``Σ_i w_i x_ij ≤ cap_j y_j``, ``Σ_j y_j = p`` and the
         valid aggregate ``Σ_j cap_j y_j ≥ Σ_i w_i``.  Columns: x (one per pair) then y."""
+        t_enter = time.perf_counter()
         inst = self.instance
         w = inst.weights
         C = inst.cost
@@ -205,6 +206,8 @@ class CapacitatedPMedian:
             clo = np.concatenate([np.zeros(nx), open_only.astype(float)])
             chi = np.concatenate([np.ones(nx), open_only.astype(float)])
         integer = np.concatenate([np.full(nx, self.single_source), np.ones(m, bool)])
+        if time_limit is not None:  # building the model counts against the limit
+            time_limit = max(time_limit - (time.perf_counter() - t_enter), 0.05)
         out = solve_mip(
             cost, A, lo, hi, clo, chi, integer, relax=relax, time_limit=time_limit, start=start
         )
