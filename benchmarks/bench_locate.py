@@ -394,10 +394,15 @@ def capacitated_table(quick: bool) -> None:
         ("O–C", 100, 10, 0.9, False),
         ("O–C", 100, 10, 0.8, False),
     ]
+    extra_oc: list[tuple[str, int, int, float, bool]] = [
+        ("O–C", 50, 10, 0.9, False),
+        ("O–C", 100, 5, 0.9, False),
+    ]
     if not quick:
         shapes += [
             ("L–S", n, p, 0.9, True) for n, p in ((100, 10), (200, 15), (300, 25), (400, 40))
         ]
+        shapes += extra_oc  # appended last: the seeds of the earlier rows stay as they were
     print()
     print(
         fmt_row(
@@ -408,6 +413,7 @@ def capacitated_table(quick: bool) -> None:
                 "load",
                 "ours s",
                 "ours obj",
+                "ours bound",
                 "ours gap %",
                 "ours status",
                 "plain MIP s",
@@ -417,7 +423,7 @@ def capacitated_table(quick: bool) -> None:
             ]
         )
     )
-    print(fmt_row(["---"] * 12))
+    print(fmt_row(["---"] * 13))
     for k, (shape, n, p, load, clustered) in enumerate(shapes):
         cost, w, cap = capacitated_instance(n, p, load, seed=500 + k, clustered=clustered)
         r = CapacitatedPMedian.from_cost_matrix(
@@ -434,6 +440,7 @@ def capacitated_table(quick: bool) -> None:
                     load,
                     f"{r.seconds:.2f}",
                     f"{r.objective:.1f}",
+                    f"{r.bound:.1f}",
                     f"{100 * r.gap:.3f}",
                     r.status.value,
                     f"{psec:.2f}",

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from soteplan.errors import InfeasibleError, ParameterError
+from soteplan.locate import _capacitated_ss as ss
 from soteplan.locate import _pmedian_core as core
 from soteplan.locate._base import (
     BoolArray,
@@ -140,23 +141,38 @@ class CapacitatedPMedian:
         )
 
     # -- model ------------------------------------------------------------------
+    def _pairs(self, open_only: BoolArray | None) -> tuple[Any, Any]:
+        """Demand rows (weight > 0) × allowed sites with a finite cost: (i, j) arrays."""
+        inst = self.instance
+        rows = np.flatnonzero(inst.weights > 0)
+        allowed = ~inst.forbidden if open_only is None else open_only
+        ii, jj = np.nonzero(np.isfinite(inst.cost[rows]) & allowed[None, :])
+        return rows[ii], jj
+
     def _mip(
         self,
         open_only: BoolArray | None,
         *,
         relax: bool,
         time_limit: float | None,
-        start_y: BoolArray | None,
-    ) -> tuple[MipOutcome, Any, Any]:
+        pairs: tuple[Any, Any] | None = None,
+        y_upper: BoolArray | None = None,
+        start: FloatArray | None = None,
+    ) -> tuple[MipOutcome, tuple[Any, Any, int]]:
+        """The model over ``pairs`` (default: every finite allowed pair): assignment rows,
+        ``x_ij ≤ y_j`` for every pair, ``Σ_i w_i x_ij ≤ cap_j y_j``, ``Σ_j y_j = p`` and the
+        valid aggregate ``Σ_j cap_j y_j ≥ Σ_i w_i``.  Columns: x (one per pair) then y."""
+        t_enter = time.perf_counter()
         inst = self.instance
         w = inst.weights
         C = inst.cost
         rows = np.flatnonzero(w > 0)
+        ii_orig, jj = self._pairs(open_only) if pairs is None else pairs
+        pos = np.full(inst.n, -1, dtype=np.int64)
+        pos[rows] = np.arange(len(rows))
+        ii = pos[ii_orig]
         allowed = ~inst.forbidden if open_only is None else open_only
-        ii, jj = np.nonzero(np.isfinite(C[rows]) & allowed[None, :])
-        ii_orig = rows[ii]
         nx, m, nr = len(ii), inst.m, len(rows)
-        # columns: x (nx) then y (m)
         xcol = np.arange(nx)
         assign = sp.csr_matrix((np.ones(nx), (ii, xcol)), shape=(nr, nx + m))
         link = sp.csr_matrix(
@@ -174,30 +190,112 @@ class CapacitatedPMedian:
             shape=(m, nx + m),
         )
         card = sp.csr_matrix((np.ones(m), (np.zeros(m, int), nx + np.arange(m))), shape=(1, nx + m))
-        A = sp.vstack([assign, link, capr, card]).tocsc()
-        lo = np.concatenate([np.ones(nr), np.full(nx + m, -np.inf), [self.p]])
-        hi = np.concatenate([np.ones(nr), np.zeros(nx + m), [self.p]])
+        agg = sp.csr_matrix(
+            (self.capacity, (np.zeros(m, int), nx + np.arange(m))), shape=(1, nx + m)
+        )
+        A = sp.vstack([assign, link, capr, card, agg]).tocsc()
+        total = float(w.sum())
+        lo = np.concatenate([np.ones(nr), np.full(nx + m, -np.inf), [self.p, total]])
+        hi = np.concatenate([np.ones(nr), np.zeros(nx + m), [self.p, np.inf]])
         cost = np.concatenate([w[ii_orig] * C[ii_orig, jj], np.zeros(m)])
+        y_hi = allowed if y_upper is None else (allowed & y_upper)
         if open_only is None:
             clo = np.concatenate([np.zeros(nx), inst.fixed.astype(float)])
-            chi = np.concatenate([np.ones(nx), allowed.astype(float)])
+            chi = np.concatenate([np.ones(nx), y_hi.astype(float)])
         else:  # transport problem over the given open sites
             clo = np.concatenate([np.zeros(nx), open_only.astype(float)])
             chi = np.concatenate([np.ones(nx), open_only.astype(float)])
         integer = np.concatenate([np.full(nx, self.single_source), np.ones(m, bool)])
-        out = solve_mip(cost, A, lo, hi, clo, chi, integer, relax=relax, time_limit=time_limit)
-        return out, (ii_orig, jj, nx), start_y
+        if time_limit is not None:  # building the model counts against the limit
+            time_limit = max(time_limit - (time.perf_counter() - t_enter), 0.05)
+        out = solve_mip(
+            cost, A, lo, hi, clo, chi, integer, relax=relax, time_limit=time_limit, start=start
+        )
+        return out, (ii_orig, jj, nx)
 
     def _transport(self, y: BoolArray, time_limit: float | None) -> tuple[float, Any]:
-        out, parts, _ = self._mip(y, relax=False, time_limit=time_limit, start_y=None)
+        out, parts = self._mip(y, relax=False, time_limit=time_limit)
         if out.x is None:
             return np.inf, None
         return out.objective, (out.x, parts)
 
+    def _incumbent(self, y0: BoolArray, budget: float) -> tuple[float, Any]:
+        """Single source: the fast incumbent from ``y0`` as (cost, (x, parts)) over every pair."""
+        inst = self.instance
+        rows = np.flatnonzero(inst.weights > 0)
+        W = inst.weights[rows, None] * inst.cost[rows]
+        W = np.where(np.isfinite(W) & ~inst.forbidden[None, :], W, np.inf)
+        inc = ss.incumbent(
+            W, inst.weights[rows], self.capacity, y0, ~inst.forbidden, inst.fixed, budget
+        )
+        if inc is None:
+            return np.inf, None
+        ii, jj = self._pairs(None)
+        key = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(ii, jj, strict=True))}
+        x = np.zeros(len(ii) + inst.m)
+        for r, j in zip(rows, inc.assign, strict=True):
+            x[key[(int(r), int(j))]] = 1.0
+        x[len(ii) :] = inc.open_mask
+        return inc.cost, (x, (ii, jj, len(ii)))
+
+    def _exact_single(
+        self, obj: float, sol: Any, remaining: float | None, meta: dict[str, Any]
+    ) -> tuple[MipOutcome, float, Any, float]:
+        """LP bound, reduced-cost fixing against the incumbent, then the reduced MIP
+        started from the incumbent.  Returns (MIP outcome, objective, solution, bound)."""
+        t0 = time.perf_counter()
+        lp, (ii, jj, nx) = self._mip(None, relax=True, time_limit=remaining)
+        lb = lp.objective if lp.status == "optimal" else -np.inf
+        meta["lp_bound"] = lb
+        if lp.x is not None:  # LP-guided sites: the p largest y (fixed first), re-assigned
+            inst = self.instance
+            score = np.where(inst.forbidden, -np.inf, lp.x[nx:] + 2.0 * inst.fixed)
+            y_lp = np.zeros(inst.m, dtype=bool)
+            y_lp[np.argsort(-score, kind="stable")[: self.p]] = True
+            budget = 5.0 if remaining is None else max(min(5.0, 0.1 * remaining), 0.05)
+            o2, s2 = self._incumbent(y_lp, budget)
+            if o2 < obj:
+                obj, sol = o2, s2
+            meta["lp_guided_incumbent"] = o2
+        keep_x = np.ones(nx, dtype=bool)
+        y_up = np.ones(self.instance.m, dtype=bool)
+        if lp.col_dual is not None and np.isfinite(lb) and np.isfinite(obj):
+            tol = 1e-7 * max(abs(obj), 1.0)
+            d = lp.col_dual
+            keep_x = lb + d[:nx] <= obj + tol
+            y_up = lb + d[nx:] <= obj + tol
+            keep_x &= y_up[jj]
+        meta.update(pairs=int(nx), pairs_after_fixing=int(keep_x.sum()))
+        meta["sites_after_fixing"] = int((y_up & ~self.instance.forbidden).sum())
+        start = None
+        if sol is not None:
+            xs = sol[0]
+            if np.all(keep_x[xs[:nx] > 0.5]) and np.all(y_up[xs[nx:] > 0.5]):
+                start = np.concatenate([xs[:nx][keep_x], xs[nx:]])
+        if remaining is not None:
+            remaining = max(remaining - (time.perf_counter() - t0), 0.1)
+        pairs = (ii[keep_x], jj[keep_x])
+        out, parts = self._mip(
+            None, relax=False, time_limit=remaining, pairs=pairs, y_upper=y_up, start=start
+        )
+        bound = out.bound if np.isfinite(out.bound) else lb
+        if out.x is not None and out.objective < obj:
+            obj, sol = out.objective, (out.x, parts)
+        # a solution cheaper than the incumbent lies in the reduced model: min(UB, its bound)
+        bound = max(lb, min(bound, obj)) if np.isfinite(lb) else min(bound, obj)
+        if out.status == "infeasible":
+            bound = obj  # nothing cheaper than the incumbent survives the fixing
+        return out, obj, sol, bound
+
     def solve(self, method: str = "exact", time_limit: float | None = None) -> LocateResult:
         """Solve: ``"exact"`` = the MIP in HiGHS; ``"heuristic"`` = uncapacitated p-median
-        heuristic sites repaired to enough capacity, then an optimal (transport) assignment;
-        its bound is the uncapacitated Lagrangian bound (a relaxation)."""
+        heuristic sites repaired to enough capacity, then an optimal (transport) assignment,
+        or, single-source, the regret/shift/swap assignment with site re-centring
+        (:mod:`._capacitated_ss`); its bound is the uncapacitated Lagrangian bound.
+
+        Single-source exact: that incumbent, the LP bound of the strong model, reduced-cost
+        fixing of pairs and sites that cannot beat the incumbent, then HiGHS on the reduced
+        model started from the incumbent."""
         meth = check_method(method)
         tl = check_time_limit(time_limit)
         t0 = time.perf_counter()
@@ -217,7 +315,11 @@ class CapacitatedPMedian:
             cl = np.flatnonzero(allowed & ~y)
             y[op[np.argmin(self.capacity[op])]] = False
             y[cl[np.argmax(self.capacity[cl])]] = True
-        obj, sol = self._transport(y, None)
+        if self.single_source:
+            budget = 5.0 if tl is None else max(min(5.0, 0.15 * tl), 0.05)
+            obj, sol = self._incumbent(y, budget)
+        else:
+            obj, sol = self._transport(y, None)
         bound = lag.bound
         meta: dict[str, Any] = {
             "objective_unit": "weight × cost unit",
@@ -227,18 +329,27 @@ class CapacitatedPMedian:
         status = Status.feasible
         if meth is Method.exact:
             remaining = None if tl is None else max(tl - (time.perf_counter() - t0), 0.1)
-            out, parts, _ = self._mip(None, relax=False, time_limit=remaining, start_y=None)
+            if self.single_source:
+                meta.update(method="incumbent + LP reduced-cost fixing + HiGHS MIP")
+                meta["incumbent"] = obj
+                out, obj, sol, b = self._exact_single(obj, sol, remaining, meta)
+                bound = max(bound, b)
+            else:
+                meta.update(method="HiGHS MIP")
+                out, parts = self._mip(None, relax=False, time_limit=remaining)
+                if out.x is not None and out.objective < obj:
+                    obj, sol = out.objective, (out.x, parts)
+                if np.isfinite(out.bound):
+                    bound = max(bound, out.bound)
             meta.update(mip_status=out.status, mip_seconds=round(out.seconds, 3))
-            if out.status == "infeasible":
+            if out.status == "infeasible" and sol is None:
                 raise InfeasibleError(
                     "HiGHS proved the capacitated model infeasible "
                     "(capacities cannot absorb the demand as assigned)"
                 )
-            if out.x is not None and out.objective < obj:
-                obj, sol = out.objective, (out.x, parts)
-            if np.isfinite(out.bound):
-                bound = max(bound, out.bound)
             status = Status.optimal if out.status == "optimal" else Status.time_limit
+        else:
+            meta.update(method="heuristic")
         if sol is None:
             raise InfeasibleError("no capacity-feasible assignment found for the chosen sites")
         x, (ii, jj, nx) = sol

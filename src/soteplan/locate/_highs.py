@@ -40,6 +40,8 @@ class MipOutcome:
         Proven dual bound (lower bound when minimising, upper when maximising).
     seconds
         Wall-clock seconds spent in HiGHS.
+    col_dual
+        Reduced costs of the columns (LP relaxations solved to optimality only).
     """
 
     status: str
@@ -47,6 +49,7 @@ class MipOutcome:
     objective: float
     bound: float
     seconds: float
+    col_dual: NDArray[np.float64] | None = None
 
 
 def solve_mip(
@@ -166,8 +169,11 @@ def solve_mip(
                 relax=relax,
                 threads=threads,
             )
+    col_dual = None
     if is_mip:
         bound = float(info.mip_dual_bound)
     else:
         bound = objective if status == "optimal" else (-np.inf if not maximize else np.inf)
-    return MipOutcome(status, x, objective, bound, time.perf_counter() - t0)
+        if status == "optimal" and info.dual_solution_status == 2:
+            col_dual = np.asarray(h.getSolution().col_dual, dtype=np.float64)
+    return MipOutcome(status, x, objective, bound, time.perf_counter() - t0, col_dual)
