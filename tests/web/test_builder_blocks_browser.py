@@ -6,7 +6,6 @@ shows (and from the stored run); the YAML the page downloads loads back into the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -21,49 +20,9 @@ pytestmark = [
     ),
 ]
 
-TOKEN = "e2e-blocks-" + os.urandom(8).hex()
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, live_server):
-    from soteplan.api import create_app
-
-    store = tmp_path_factory.mktemp("store") / "runs.sqlite"
-    app = create_app("keski-suomi", store_url=f"sqlite:///{store}")
-    app.state.rate_limiters = {"compute": None}
-    app.state.local_token = TOKEN
-    with live_server(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(launch_chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    ctx.add_init_script(
-        "document.addEventListener('securitypolicyviolation', (e) => "
-        "(window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));"
-    )
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
-    yield pg
-    assert pg.evaluate("() => window.__csp || []") == [], "CSP violations"
-    ctx.close()
-
-
-def _open(page, server, lang):
-    page.goto(f"{server}/scenarios?lang={lang}&token={TOKEN}")
+def _open(page, server, lang, token):
+    page.goto(f"{server}/scenarios?lang={lang}&token={token}")
     page.wait_for_function(
         "() => document.body.dataset.ready === '1' || "
         "document.getElementById('status').classList.contains('error')",
@@ -134,9 +93,9 @@ def _remote_candidate(page, server):
 
 
 def test_open_a_candidate_and_a_clicked_point_changes_access_and_round_trips(
-    server, page, tmp_path
+    server, page, tmp_path, local_token
 ):
-    _open(page, server, "fi")
+    _open(page, server, "fi", local_token)
     page.check("#on-network")
     # candidate sites are drawn on the map and offered in the list, labelled in Finnish
     n_cands = page.locator("#f-network-open-cand option").count()
@@ -197,8 +156,10 @@ def test_open_a_candidate_and_a_clicked_point_changes_access_and_round_trips(
     assert page.errors == []
 
 
-def test_projection_choice_and_pathways_build_run_compare_and_round_trip(server, page, tmp_path):
-    _open(page, server, "en")
+def test_projection_choice_and_pathways_build_run_compare_and_round_trip(
+    server, page, tmp_path, local_token
+):
+    _open(page, server, "en", local_token)
     page.uncheck("#on-access")
     page.uncheck("#on-organisation")
     # the calibration switch is live only for the cohort model

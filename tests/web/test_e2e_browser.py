@@ -33,48 +33,6 @@ PAGES = [
     "/guidance",
 ]
 
-#: the write token a loopback `soteplan serve` generates at start (here: one per test module)
-LOCAL_TOKEN = "e2e-" + os.urandom(12).hex()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, live_server):
-    from soteplan.api import create_app
-
-    store = tmp_path_factory.mktemp("store") / "runs.sqlite"
-    app = create_app("keski-suomi", store_url=f"sqlite:///{store}")
-    app.state.rate_limiters = {"compute": None}  # one browser walks every page, many times
-    app.state.local_token = LOCAL_TOKEN
-    with live_server(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(launch_chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True)
-    # the pages run under the app's Content-Security-Policy: record every violation
-    ctx.add_init_script(
-        "document.addEventListener('securitypolicyviolation', (e) => "
-        "(window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));"
-    )
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
-    yield pg
-    assert pg.evaluate("() => window.__csp || []") == [], "CSP violations"
-    ctx.close()
-
 
 def _shot(pg, name: str) -> None:
     if os.environ.get("SOTEPLAN_SCREENSHOTS") == "1":
@@ -208,11 +166,13 @@ def _run(page, timeout=180_000):
     ).inner_text()
 
 
-def test_scenario_builder_yaml_run_results_and_comparison(server, page, monkeypatch, tmp_path):
+def test_scenario_builder_yaml_run_results_and_comparison(
+    server, page, monkeypatch, tmp_path, local_token
+):
     monkeypatch.delenv("SOTEPLAN_API_TOKEN", raising=False)
     # the URL `soteplan serve` prints: the page keeps the token in a cookie and drops it from
     # the address; no token is typed anywhere
-    page.goto(f"{server}/scenarios?lang=fi&token={LOCAL_TOKEN}")
+    page.goto(f"{server}/scenarios?lang=fi&token={local_token}")
     assert "token" not in page.url
     _ready(page)
     assert page.locator("#sc-auth").get_attribute("data-write") == "1"
