@@ -45,27 +45,14 @@ def _assert_canonical_error(response, expected_status):
 
 
 @pytest.fixture
-def pg_url():
-    """A fresh schema in the test PostgreSQL database (skipped when none is configured)."""
+def pg_url(pg_url):
+    """The shared fresh PostgreSQL schema (tests/conftest.py), with an admin engine beside it."""
     import os
-    import uuid
 
-    url = os.environ.get("SOTEPLAN_TEST_DATABASE_URL")
-    if not url:
-        pytest.skip(
-            "SOTEPLAN_TEST_DATABASE_URL is not set (e.g. "
-            "postgresql+psycopg://postgres@127.0.0.1:5432/test)"
-        )
     import sqlalchemy as sa
 
-    schema = f"soteplan_api_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
-    yield f"{url}{sep}options=-csearch_path%3D{schema}", admin
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin = sa.create_engine(os.environ["SOTEPLAN_TEST_DATABASE_URL"])
+    yield pg_url, admin
     admin.dispose()
 
 
