@@ -68,6 +68,7 @@ def solve_mip(
     offset: float = 0.0,
     relax: bool = False,
     threads: int = 1,
+    options: dict[str, float | bool] | None = None,
 ) -> MipOutcome:
     """Solve ``min/max cost @ x + offset`` subject to row and column bounds with HiGHS.
 
@@ -91,6 +92,8 @@ def solve_mip(
         Solve the LP relaxation instead.
     threads
         HiGHS threads (the machine is shared: default 1).
+    options
+        Further HiGHS options by name (e.g. ``{"mip_allow_restart": False}``).
     """
     t0 = time.perf_counter()
     csc = sp.csc_matrix(A)
@@ -101,6 +104,8 @@ def solve_mip(
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
     lp = highspy.HighsLp()
     lp.num_col_ = ncol
     lp.num_row_ = csc.shape[0]
@@ -168,6 +173,7 @@ def solve_mip(
                 offset=offset,
                 relax=relax,
                 threads=threads,
+                options=options,
             )
     col_dual = None
     if is_mip:

@@ -255,3 +255,41 @@ def fix_by_reduced_cost(
     inn = np.flatnonzero(chosen)
     forced[inn[base + rho_k1 - rho[inn] > upper + eps]] = True
     return closed, forced
+
+
+def service_caps(
+    lag: LagrangeOutcome,
+    C: FloatArray,
+    w: FloatArray,
+    p: int,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    upper: float,
+) -> tuple[FloatArray, BoolArray | None]:
+    """Largest cost at which each demand can be served in a solution no worse than ``upper``,
+    and the pairs (demand, site) that can serve in such a solution.
+
+    Serving demand ``i`` from site ``j`` raises the Lagrangian bound by at least
+    ``max(0, w_i c_ij − λ_i)`` plus the site's opening penalty ``ρ_j − ρ_(k)`` when the
+    Lagrangian solution leaves ``j`` closed (the reduced-cost argument of
+    :func:`fix_by_reduced_cost`, per pair).  Pairs whose raised bound exceeds ``upper`` are
+    in no solution that good; the cap of row ``i`` is its largest remaining ``c_ij``
+    (``inf`` and ``None`` where the argument excludes nothing, e.g. ``k`` out of range).
+    """
+    n, m = C.shape
+    caps = np.full(n, np.inf)
+    free = np.flatnonzero(allowed & ~fixed)
+    k = p - int(fixed.sum())
+    if k <= 0 or k >= len(free) or not np.isfinite(lag.bound):
+        return caps, None
+    rho = lag.rho
+    order = free[np.argsort(rho[free], kind="stable")]
+    pen = np.zeros(m)
+    pen[free] = np.maximum(rho[free] - rho[order[k - 1]], 0.0)
+    pen[~allowed] = np.inf
+    eps = 1e-9 * max(abs(upper), 1.0)
+    slack = upper + eps - lag.bound - pen  # per site: room left for the pair's reduced cost
+    WC = w[:, None] * C
+    ok = (slack[None, :] >= 0) & (WC - lag.lam[:, None] <= slack[None, :])
+    caps = np.where(ok, C, -np.inf).max(axis=1)
+    return np.where(np.isfinite(caps), caps, np.inf), ok

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 
 from soteplan.errors import ParameterError
 from soteplan.locate import _pmedian_core as core
+from soteplan.locate import _lagrange as lagrange
 from soteplan.locate import _radius as radius
 from soteplan.locate._base import (
     FloatArray,
@@ -236,7 +237,7 @@ class PMedian:
         else:
             best, ub = core.heuristic(U, wU, p, allowed, fixed, deadline=h_deadline)
         t_heur = time.perf_counter() - t0
-        max_iter = 300 if heur or radius_first else 3000
+        max_iter = 300 if heur else 3000
         l_deadline = None if tl is None else t0 + 0.5 * tl
         if heur and tl is None:
             # the heuristic's bound gets about twice the time of the first local search
@@ -285,8 +286,9 @@ class PMedian:
             # (every solution better than ub lies in it, so fixing against ub stays valid)
             rounds = 1
             lam_last = lag.lam
+            last = (lag, allowed, fixed)  # the latest bound and the problem it was taken on
             fix_deadline = None if tl is None else t0 + 0.6 * tl
-            while rounds < (1 if radius_first else 4) and (
+            while rounds < 4 and (
                 fix_deadline is None or time.perf_counter() < fix_deadline
             ):
                 n_before = int(allowed2.sum()) - int(forced.sum())
@@ -301,6 +303,7 @@ class PMedian:
                     deadline=fix_deadline,
                 )
                 lam_last = lag2.lam
+                last = (lag2, allowed2, forced)
                 if lag2.best_open is not None and lag2.best_obj < ub:
                     best, ub = lag2.best_open, lag2.best_obj
                 bound = max(bound, min(ub, lag2.bound))
@@ -349,8 +352,18 @@ class PMedian:
                 if deadline is not None and k < len(order) - 1:
                     stage_deadline = now + FIRST_SHARE * (deadline - now)
                 if stage == "radius":
+                    caps, pairs = lagrange.service_caps(last[0], U, wU, p, last[1], last[2], ub)
                     rad = radius.solve_radius(
-                        U, wU, p, allowed2, forced, best, ub, deadline=stage_deadline
+                        U,
+                        wU,
+                        p,
+                        allowed2,
+                        forced,
+                        best,
+                        ub,
+                        deadline=stage_deadline,
+                        caps=caps,
+                        pairs=pairs,
                     )
                     if rad.upper < ub:
                         best, ub = rad.best, rad.upper

@@ -41,6 +41,13 @@ BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
 
+# With Lagrangian caps the incumbent handed to HiGHS is nearly always optimal already and the
+# capped model is exact: the proof is all that is left.  HiGHS' primal heuristics (sub-MIPs)
+# and its root restarts after presolve then cost most of the time (OR-Library shape of pmed13,
+# n = 300, p = 30: 7.1 s with them, 1.9 s without; benchmarks/bench_locate.py).
+CAPPED_OPTIONS: dict[str, float | bool] = {"mip_heuristic_effort": 0.01, "mip_allow_restart": False}
+
+
 @dataclass(frozen=True, eq=False)
 class RadiusOutcome:
     """Result of :func:`solve_radius`.
@@ -102,12 +109,19 @@ def _level_of(L: _Levels, dist: FloatArray) -> IntArray:
 
 
 def _build(
-    L: _Levels, w: FloatArray, T: IntArray, p: int, forced_sub: BoolArray
+    L: _Levels,
+    w: FloatArray,
+    T: IntArray,
+    p: int,
+    forced_sub: BoolArray,
+    keep: BoolArray | None = None,
 ) -> tuple[FloatArray, sp.csc_matrix, FloatArray, FloatArray, FloatArray, FloatArray, float]:
     n, m2 = L.site.shape
     rowstart = np.concatenate([[0], np.cumsum(T)[:-1]]).astype(np.int64)
     nrow = int(T.sum())
     M = L.lev < T[:, None]
+    if keep is not None:
+        M &= keep
     ii, rr = np.nonzero(M)
     y_rows = rowstart[ii] + L.lev[ii, rr]
     y_cols = L.site[ii, rr]
@@ -156,9 +170,19 @@ def solve_radius(
     deadline: float | None,
     max_rounds: int = 50,
     rel_gap: float = 1e-7,
+    caps: FloatArray | None = None,
+    pairs: BoolArray | None = None,
 ) -> RadiusOutcome:
     """Solve the p-median over ``allowed`` sites (``forced`` open) with iteratively grown
-    radii (module docstring); ``best``/``upper`` is the incumbent (any feasible mask)."""
+    radii (module docstring); ``best``/``upper`` is the incumbent (any feasible mask).
+
+    ``caps``: per demand, the largest cost it can be served at in a solution no worse than
+    ``upper`` (:func:`soteplan.locate._lagrange.service_caps`).  The radii then run up to
+    the cap and the level just inside it is closed (``z = 0``): the model is the exact
+    p-median over every such solution, with no truncation and no growth rounds.  ``pairs``
+    (same shape as ``C``): the pairs that can serve in such a solution; a site leaves the
+    rows of the demands it cannot serve (where it is open, a site no farther serves them in
+    every such solution), which tightens the relaxation and changes no such solution's cost."""
     L = _levels(C, allowed, forced, p)
     m2 = len(L.cols)
     forced_sub = forced[L.cols]
@@ -166,6 +190,17 @@ def solve_radius(
     full = np.zeros(C.shape[1], dtype=bool)
     d_inc = C[:, best].min(axis=1) if inc_ok else L.D[:, 0].copy()
     T = np.minimum(_level_of(L, d_inc), L.K - 1)
+    closed_last = np.zeros(len(T), dtype=bool)
+    if caps is not None:
+        # level index of the cap (largest level ≤ cap): z there is 0 (served within it)
+        tol = 1e-9 * np.maximum(np.where(np.isfinite(caps), caps, 1.0), 1.0)
+        t_cap = ((caps + tol)[:, None] >= L.D).sum(axis=1).astype(np.int64) - 1
+        t_cap = np.maximum(t_cap, 0)
+        closed_last = t_cap + 1 <= L.K - 1
+        T = np.where(closed_last, t_cap + 1, L.K - 1).astype(np.int64)
+    keep = None
+    if pairs is not None:
+        keep = np.take_along_axis(pairs[:, L.cols], L.site, axis=1)
     lower = -np.inf
     rounds = 0
     rows = nnz = 0
@@ -176,7 +211,10 @@ def solve_radius(
         if remaining is not None and remaining <= 0.05:
             break
         rounds += 1
-        cost, A, lo, hi, clo, chi, off = _build(L, w, T, p, forced_sub)
+        cost, A, lo, hi, clo, chi, off = _build(L, w, T, p, forced_sub, keep)
+        if closed_last.any():
+            last = m2 + np.cumsum(T) - 1
+            chi[last[closed_last & (T > 0)]] = 0.0
         rows, nnz = int(A.shape[0]), int(A.nnz)
         integer = np.zeros(len(cost), dtype=bool)
         integer[:m2] = True
@@ -197,6 +235,7 @@ def solve_radius(
             start=x0,
             offset=off,
             mip_rel_gap=rel_gap,
+            options=CAPPED_OPTIONS if caps is not None else None,
         )
         mip_s += out.seconds
         if np.isfinite(out.bound):
