@@ -86,6 +86,87 @@ def test_radius_with_ties_fixed_and_forbidden_is_exact(seed, p, levels, nfix):
     assert out.best[:nfix].all() and not out.best[7] and out.best.sum() == p
 
 
+def _all_optima(cost, w, p, fixed=(), forbidden=()):
+    """Every optimal site set (brute force) and the optimum."""
+    sites = [j for j in range(cost.shape[1]) if j not in forbidden]
+    vals = {}
+    for combo in itertools.combinations(sites, p):
+        if set(fixed) <= set(combo):
+            vals[combo] = float(w @ cost[:, list(combo)].min(axis=1))
+    best = min(vals.values())
+    return [c for c, v in vals.items() if v <= best + 1e-9], best
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    p=st.integers(1, 4),
+    levels=st.integers(2, 12),
+    nfix=st.integers(0, 1),
+    slack=st.sampled_from([0.0, 0.02, 0.3]),
+)
+def test_service_caps_keep_every_optimal_pair_and_capped_radius_is_exact(
+    seed, p, levels, nfix, slack
+):
+    """The Lagrangian service caps never cut an optimal solution: every pair (demand,
+    nearest open site) of every optimum stays allowed and within its demand's cap, for an
+    upper bound at the optimum or above it; the capped radius model then proves the
+    brute-force optimum in one round from the incumbent."""
+    from soteplan.locate import _lagrange as lagrange
+
+    rng = np.random.default_rng(seed)
+    n, m = 16, 9
+    cost = rng.integers(0, levels, (n, m)).astype(float)
+    w = rng.integers(1, 5, n).astype(float)
+    allowed = np.ones(m, bool)
+    allowed[m - 1] = False
+    fixed = np.zeros(m, bool)
+    fixed[:nfix] = True
+    optima, best = _all_optima(cost, w, p, fixed=tuple(range(nfix)), forbidden=(m - 1,))
+    ub = best * (1 + slack) + slack
+    lag = lagrange.lagrangian_bound(cost, w, p, allowed, fixed, ub, max_iter=200)
+    assert lag.bound <= best + 1e-7
+    caps, pairs = lagrange.service_caps(lag, cost, w, p, allowed, fixed, ub)
+    for combo in optima:
+        sub = cost[:, list(combo)]
+        d = sub.min(axis=1)
+        assert (d <= caps + 1e-9).all()
+        if pairs is not None:
+            for i in range(n):
+                for j in np.array(combo)[sub[i] == d[i]]:
+                    assert pairs[i, j], (i, j)
+    start = np.zeros(m, bool)
+    start[list(optima[0])] = True
+    out = radius.solve_radius(
+        cost, w, p, allowed, fixed, start, best, deadline=None, caps=caps, pairs=pairs
+    )
+    assert out.finished and out.rounds == 1
+    assert out.upper == pytest.approx(best, abs=1e-9)
+    assert best * (1 - 1e-6) - 1e-9 <= out.lower <= best + 1e-9
+
+
+def test_service_caps_shrink_the_model_on_a_real_shape(make_euclid):
+    """On a Euclidean instance with a good incumbent the caps exclude most pairs and the
+    capped model proves the optimum that Lagrangian branch and bound finds."""
+    from soteplan.locate import _lagrange as lagrange
+
+    cost, w = make_euclid(120, 40, 5)
+    p = 6
+    allowed, none = np.ones(40, bool), np.zeros(40, bool)
+    y, ub = core.heuristic(cost, w, p, allowed, none, starts=2, kicks=20)
+    lag = lagrange.lagrangian_bound(cost, w, p, allowed, none, ub, max_iter=2000)
+    caps, pairs = lagrange.service_caps(lag, cost, w, p, allowed, none, ub)
+    assert pairs is not None and pairs.mean() < 0.5
+    assert (caps < cost.max(axis=1)).mean() > 0.5
+    capped = radius.solve_radius(
+        cost, w, p, allowed, none, y, ub, deadline=None, caps=caps, pairs=pairs
+    )
+    bb = PMedian.from_cost_matrix(cost, w, p=p).solve("exact", exact_solver="bb")
+    assert capped.finished and capped.rounds == 1 and bb.status is Status.optimal
+    assert capped.upper == pytest.approx(bb.objective, rel=1e-9)
+    assert capped.lower == pytest.approx(bb.objective, rel=1e-6)
+
+
 def test_lagrangian_bound_and_fixing_are_valid(make_euclid):
     for seed in range(5):
         cost, w = make_euclid(40, 12, seed)

@@ -23,6 +23,14 @@ heuristic solution, so a good incumbent is represented exactly and most demands 
 served by a nearby site, i.e. almost all of them when ``p`` is large) need one or two rows.
 Radii are also capped at the nearest forced-open site and at the ``(m − p + 1)``-th nearest
 allowed site (one of those is always open), which bounds ``K_i``.
+
+The p-median model calls it with Lagrangian *service caps* instead (``caps``/``pairs``,
+:func:`soteplan.locate._lagrange.service_caps`): per demand the largest cost it can be served
+at in a solution no worse than the incumbent, and the pairs that can serve in one.  Capped
+there, the model is exact over all those solutions (no relaxation, one round) and its LP is
+the classical one restricted to the useful pairs, not the much weaker truncated relaxation.
+On the OR-Library shapes with ``p ≥ n/10`` this cut HiGHS' time 5–20× (pmed40's shape,
+n = 900, p = 90: 31 s to 1.5 s; docs/benchmarks.md).
 """
 
 from __future__ import annotations
