@@ -46,6 +46,42 @@ def test_maxcover_exact_equals_brute_force(seed, make_euclid):
         assert h.objective <= r.objective + 1e-9 <= h.bound + 1e-6
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_maxcover_drops_dominated_sites_without_losing_the_optimum(seed):
+    """Integer costs with many ties: several sites cover subsets of others (or the same
+    rows); they are dropped, with a fixed and a forbidden site, and both methods still
+    reach the brute-force optimum (exact) or a feasible value (heuristic)."""
+    from soteplan.locate._coverage import _dominated_sites
+
+    rng = np.random.default_rng(seed)
+    cost = rng.integers(0, 6, (18, 9)).astype(float)
+    cost[:, 8] = cost[:, 7] + 1  # site 8 covers a subset of site 7's rows
+    w = rng.integers(1, 6, 18).astype(float)
+    A = cost <= 2.0
+    allowed, fixed = np.ones(9, bool), np.zeros(9, bool)
+    dom = _dominated_sites(A, allowed, fixed, 3)
+    assert dom[8] and not dom[7]
+    for j in np.flatnonzero(dom):  # each dropped site is covered by a kept one
+        assert any((A[:, j] <= A[:, k]).all() for k in np.flatnonzero(~dom))
+    for p in (1, 2, 3, 4):
+        best = brute_cover(cost, w, p, 2.0)
+        r = MaxCover.from_cost_matrix(cost, w, p=p, radius=2.0).solve("exact")
+        assert r.objective == pytest.approx(best)
+        assert r.meta["dominated_sites"] >= 1
+        fx = MaxCover.from_cost_matrix(cost, w, p=p, radius=2.0, fixed=[8], forbidden=[0])
+        rf = fx.solve("exact")
+        assert 8 in rf.site_indices.tolist() and 0 not in rf.site_indices.tolist()
+        sites = [j for j in range(9) if j != 0]
+        want = max(
+            float(w @ A[:, list(c)].any(axis=1))
+            for c in itertools.combinations(sites, p)
+            if 8 in c
+        )
+        assert rf.objective == pytest.approx(want)
+    # never fewer than p sites left: nothing dropped when every site would be needed
+    assert not _dominated_sites(A, allowed, fixed, 9).any()
+
+
 def test_maxcover_monotone_in_p(make_euclid):
     cost, w = make_euclid(80, 20, 4)
     vals = [

@@ -58,6 +58,34 @@ def _coverage(inst: Instance, radius: float, rows: BoolArray) -> tuple[BoolArray
 # --------------------------------------------------------------------------- MCLP
 
 
+def _dominated_sites(A: BoolArray, allowed: BoolArray, fixed: BoolArray, p: int) -> BoolArray:
+    """Allowed, unfixed sites whose covered rows all lie in another allowed site's cover.
+
+    Swapping such a site for the one that dominates it never loses coverage, so some
+    optimal solution avoids every one of them (equal covers: the lower index is kept), as
+    long as ``p`` sites remain; if fewer would remain, nothing is dropped."""
+    cand = np.flatnonzero(allowed)
+    dominated = np.zeros(A.shape[1], dtype=bool)
+    if cand.size <= p:
+        return dominated
+    Af = A[:, cand].astype(np.float32)
+    size = Af.sum(axis=0)
+    overlap = Af.T @ Af  # |cover(j) ∩ cover(k)|
+    sub = overlap >= size[:, None] - 0.5  # cover(j) ⊆ cover(k), row j, column k
+    np.fill_diagonal(sub, False)
+    equal = sub & sub.T
+    # j is dominated by k when strictly contained, or equal and k has the lower index
+    idx = np.arange(cand.size)
+    strict = sub & ~equal
+    tie = equal & (idx[None, :] < idx[:, None])
+    dom = (strict | tie).any(axis=1) & ~fixed[cand]
+    if cand.size - int(dom.sum()) < p:
+        return dominated
+    dominated[cand[dom]] = True
+    return dominated
+
+
+
 def _maxcover_swap(
     A: BoolArray, w: FloatArray, open_mask: BoolArray, allowed: BoolArray, fixed: BoolArray
 ) -> BoolArray:
@@ -163,6 +191,8 @@ class MaxCover:
     def solve(self, method: str = "exact", time_limit: float | None = None) -> LocateResult:
         """Solve: ``"exact"`` = MIP in HiGHS on the aggregated coverage matrix (started from
         the heuristic); ``"heuristic"`` = greedy + swap with the LP relaxation as bound.
+        Both first drop dominated sites (those whose cover lies inside another allowed
+        site's; ``meta["dominated_sites"]``), which never loses the optimum.
 
         The objective is the covered weight (maximised); ``bound`` is an upper bound.
         """
@@ -174,12 +204,17 @@ class MaxCover:
         keep = A.any(axis=1)
         A, wA = A[keep], wA[keep]
         allowed, fixed = ~inst.forbidden, inst.fixed
+        dominated = (
+            _dominated_sites(A, allowed, fixed, self.p) if A.size else np.zeros_like(allowed)
+        )
+        allowed = allowed & ~dominated
         y = (
             _maxcover_swap(A, wA, _maxcover_greedy(A, wA, self.p, allowed, fixed), allowed, fixed)
             if A.size
             else fixed.copy()
         )
         if not A.size:
+            allowed = ~inst.forbidden
             y = fixed.copy()
             extra_sites = np.flatnonzero(allowed & ~fixed)[: self.p - int(fixed.sum())]
             y[extra_sites] = True
@@ -189,6 +224,7 @@ class MaxCover:
             "radius": self.radius,
             "aggregated_rows": int(A.shape[0]),
             "demand_rows": inst.n,
+            "dominated_sites": int(dominated.sum()),
         }
         bound = float(wA.sum())
         status = Status.feasible
