@@ -73,9 +73,7 @@ def test_maxcover_drops_dominated_sites_without_losing_the_optimum(seed):
         assert 8 in rf.site_indices.tolist() and 0 not in rf.site_indices.tolist()
         sites = [j for j in range(9) if j != 0]
         want = max(
-            float(w @ A[:, list(c)].any(axis=1))
-            for c in itertools.combinations(sites, p)
-            if 8 in c
+            float(w @ A[:, list(c)].any(axis=1)) for c in itertools.combinations(sites, p) if 8 in c
         )
         assert rf.objective == pytest.approx(want)
     # never fewer than p sites left: nothing dropped when every site would be needed

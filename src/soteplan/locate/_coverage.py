@@ -85,7 +85,6 @@ def _dominated_sites(A: BoolArray, allowed: BoolArray, fixed: BoolArray, p: int)
     return dominated
 
 
-
 def _maxcover_swap(
     A: BoolArray, w: FloatArray, open_mask: BoolArray, allowed: BoolArray, fixed: BoolArray
 ) -> BoolArray:
