@@ -365,7 +365,13 @@ class PMedian:
                     bound = max(bound, min(ub, rad.lower))
                     meta.update(
                         formulation="radius (Elloumi 2010; García, Labbé & Marín 2011), "
-                        "chained, radii capped by Lagrangian reduced costs per demand and pair",
+                        "chained, "
+                        + (
+                            "radii capped by Lagrangian reduced costs per demand and pair"
+                            if rad.capped
+                            else "radii truncated at the incumbent and grown where needed, "
+                            "up to the Lagrangian caps (capped model too large)"
+                        ),
                         radius_rounds=rad.rounds,
                         mip_rows=rad.rows,
                         mip_nonzeros=rad.nonzeros,

@@ -54,6 +54,9 @@ IntArray = NDArray[np.int64]
 # and its root restarts after presolve then cost most of the time (OR-Library shape of pmed13,
 # n = 300, p = 30: 7.1 s with them, 1.9 s without; benchmarks/bench_locate.py).
 CAPPED_OPTIONS: dict[str, float | bool] = {"mip_heuristic_effort": 0.01, "mip_allow_restart": False}
+# above this many nonzeros (estimated before building) the capped model is not built whole
+# (10 000 × 500 Euclidean, p = 100: 3.9 million rows, longer to build than the time limit)
+CAPPED_MAX_NONZEROS = 1_500_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +75,7 @@ class RadiusOutcome:
     rows: int
     nonzeros: int
     mip_seconds: float
+    capped: bool = False  # the whole capped (exact) model was solved, not a truncation
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,7 +191,9 @@ def solve_radius(
     ``caps``: per demand, the largest cost it can be served at in a solution no worse than
     ``upper`` (:func:`soteplan.locate._lagrange.service_caps`).  The radii then run up to
     the cap and the level just inside it is closed (``z = 0``): the model is the exact
-    p-median over every such solution, with no truncation and no growth rounds.  ``pairs``
+    p-median over every such solution, with no truncation and no growth rounds (when that
+    model has at most ``CAPPED_MAX_NONZEROS`` nonzeros; a larger one is truncated at the
+    incumbent as without caps, and the caps bound its growth).  ``pairs``
     (same shape as ``C``): the pairs that can serve in such a solution; a site leaves the
     rows of the demands it cannot serve (where it is open, a site no farther serves them in
     every such solution), which tightens the relaxation and changes no such solution's cost."""
@@ -199,16 +205,28 @@ def solve_radius(
     d_inc = C[:, best].min(axis=1) if inc_ok else L.D[:, 0].copy()
     T = np.minimum(_level_of(L, d_inc), L.K - 1)
     closed_last = np.zeros(len(T), dtype=bool)
+    keep = None
+    if pairs is not None:
+        keep = np.take_along_axis(pairs[:, L.cols], L.site, axis=1)
+    exact_caps = False
+    top = L.K - 1
+    closed_cap = closed_last
     if caps is not None:
         # level index of the cap (largest level ≤ cap): z there is 0 (served within it)
         tol = 1e-9 * np.maximum(np.where(np.isfinite(caps), caps, 1.0), 1.0)
         t_cap = ((caps + tol)[:, None] >= L.D).sum(axis=1).astype(np.int64) - 1
         t_cap = np.maximum(t_cap, 0)
-        closed_last = t_cap + 1 <= L.K - 1
-        T = np.where(closed_last, t_cap + 1, L.K - 1).astype(np.int64)
-    keep = None
-    if pairs is not None:
-        keep = np.take_along_axis(pairs[:, L.cols], L.site, axis=1)
+        closed_cap = t_cap + 1 <= L.K - 1
+        top = np.where(closed_cap, t_cap + 1, L.K - 1).astype(np.int64)
+        inside = L.lev < top[:, None]
+        if keep is not None:
+            inside &= keep
+        # the capped model whole when it is small enough (OR-Library shapes: 10³–10⁵ rows);
+        # else (continuous costs, many distinct levels) truncated at the incumbent as before,
+        # the caps bounding the growth and closing the last level where it is reached
+        exact_caps = int(inside.sum()) + int(top.sum()) <= CAPPED_MAX_NONZEROS
+        T = top if exact_caps else np.minimum(T, top)
+        closed_last = closed_cap & (top == T)
     lower = -np.inf
     rounds = 0
     rows = nnz = 0
@@ -243,7 +261,7 @@ def solve_radius(
             start=x0,
             offset=off,
             mip_rel_gap=rel_gap,
-            options=CAPPED_OPTIONS if caps is not None else None,
+            options=CAPPED_OPTIONS if exact_caps else None,
         )
         mip_s += out.seconds
         if np.isfinite(out.bound):
@@ -269,5 +287,6 @@ def solve_radius(
             # the relaxation is exact at its own (HiGHS-optimal) solution: proven optimal
             finished = True
             break
-        T = np.where(grow, lev, T)
-    return RadiusOutcome(best, upper, lower, finished, rounds, rows, nnz, mip_s)
+        T = np.where(grow, np.minimum(lev, top), T)
+        closed_last = closed_cap & (top == T)
+    return RadiusOutcome(best, upper, lower, finished, rounds, rows, nnz, mip_s, exact_caps)
