@@ -121,3 +121,52 @@ def test_iterated_search_budget_has_a_floor_for_small_instances(monkeypatch, n, 
     swap.heuristic(C, w, 3, allowed, fixed, kicks=2)
     assert seen == [max(swap.WORK_PASSES * C.size, swap.WORK_FLOOR)]
     assert seen[0] == (swap.WORK_FLOOR if n == 30 else swap.WORK_PASSES * C.size)
+
+
+def _run_paths(C, w, p, kicks, seed):
+    """Descent + iterated search with the compiled kernels and with numpy only."""
+    allowed, fixed = np.ones(C.shape[1], bool), np.zeros(C.shape[1], bool)
+    fixed[1] = True
+    out = []
+    for jit in (True, False):
+        s = swap.SwapSearch(C, w, swap.greedy(C, w, p, allowed, fixed), allowed, fixed, jit=jit)
+        assert (s.kern is not None) is jit
+        made = s.descend()
+        best, cost, _ = swap.iterated_search(s, np.random.default_rng(seed), kicks)
+        out.append((made, cost, s.work, best, s.gain, s.loss, s.extra, s.k1, s.d2))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "p", "seed"), [(40, 15, 3, 1), (120, 90, 9, 2), (200, 200, 30, 3)]
+)
+def test_compiled_and_numpy_kernels_make_the_same_moves(n, m, p, seed):
+    """On integer costs every sum is exact, so both paths must agree bit for bit: the same
+    descent moves, the same kicks and results, the same incremental arrays and work."""
+    pytest.importorskip("numba")
+    _, C, w = _instance(seed, n=n, m=m, levels=60)
+    a, b = _run_paths(C, w, p, 25, seed)
+    assert a[0] == b[0]
+    assert a[1] == b[1] and a[2] == b[2]
+    for x, y in zip(a[3:], b[3:], strict=True):
+        assert np.array_equal(x, y)
+
+
+def test_compiled_kernels_agree_on_real_valued_costs(make_euclid):
+    """Euclidean costs (no ties): both paths reach the same objective."""
+    pytest.importorskip("numba")
+    C, w = make_euclid(150, 60, 11)
+    a, b = _run_paths(C, w, 6, 20, 11)
+    assert a[0] == b[0]
+    assert a[1] == pytest.approx(b[1], rel=1e-12)
+    assert np.array_equal(a[3], b[3])
+
+
+def test_numpy_path_when_numba_is_disabled(monkeypatch):
+    """``SOTEPLAN_NUMBA=0`` (or numba missing) leaves the numpy methods in charge."""
+    monkeypatch.setattr(swap, "_JIT", None)
+    monkeypatch.setenv("SOTEPLAN_NUMBA", "0")
+    assert swap.jit_kernels() is None
+    _, C, w = _instance(5)
+    allowed, fixed = np.ones(C.shape[1], bool), np.zeros(C.shape[1], bool)
+    assert swap.SwapSearch(C, w, swap.greedy(C, w, 3, allowed, fixed), allowed, fixed).kern is None

@@ -11,8 +11,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from soteplan.errors import ParameterError
-from soteplan.locate import _pmedian_core as core
 from soteplan.locate import _lagrange as lagrange
+from soteplan.locate import _pmedian_core as core
 from soteplan.locate import _radius as radius
 from soteplan.locate._base import (
     FloatArray,
@@ -216,11 +216,6 @@ class PMedian:
         allowed = ~inst.forbidden
         fixed = inst.fixed
         p = self.p
-        # radius-first instances (large p) need only a good incumbent and a first fixing pass:
-        # the radius model proves the rest faster than long subgradient runs
-        radius_first = (
-            meth is Method.exact and _portfolio(exact_solver, U.shape[0], p, inst.m)[0] == "radius"
-        )
         heur = meth is Method.heuristic
         # the exact method's incumbent gets a second start and more rounds (cheap next to
         # the proof, and a better incumbent fixes more sites)
@@ -288,9 +283,7 @@ class PMedian:
             lam_last = lag.lam
             last = (lag, allowed, fixed)  # the latest bound and the problem it was taken on
             fix_deadline = None if tl is None else t0 + 0.6 * tl
-            while rounds < 4 and (
-                fix_deadline is None or time.perf_counter() < fix_deadline
-            ):
+            while rounds < 4 and (fix_deadline is None or time.perf_counter() < fix_deadline):
                 n_before = int(allowed2.sum()) - int(forced.sum())
                 lag2 = core.lagrangian_bound(
                     U,
