@@ -43,3 +43,18 @@ def test_heuristic_within_tolerance_of_recorded_optimum(tmp_path, monkeypatch, k
     ref = optima[f"pmed{k + 1}"]["objective"]
     assert ref - 1e-9 <= r.objective <= ref * (1 + TOLERANCE)
     assert r.bound <= ref + 1e-9
+
+
+def test_merge_identical_rows_keeps_first_occurrence_order():
+    from soteplan.locate._base import aggregate_rows, merge_identical_rows
+
+    rng = np.random.default_rng(4)
+    C = rng.integers(0, 3, (200, 3)).astype(float)
+    w = rng.random(200)
+    U, wU, inv = merge_identical_rows(C, w)
+    U2, _, _ = aggregate_rows(C, w)
+    assert np.array_equal(U[inv], C)
+    assert sorted(map(tuple, U.tolist())) == sorted(map(tuple, U2.tolist()))
+    assert wU == pytest.approx(np.bincount(inv, weights=w))
+    first = [int(np.flatnonzero(inv == k)[0]) for k in range(len(U))]
+    assert first == sorted(first)

@@ -170,3 +170,38 @@ def test_numpy_path_when_numba_is_disabled(monkeypatch):
     _, C, w = _instance(5)
     allowed, fixed = np.ones(C.shape[1], bool), np.zeros(C.shape[1], bool)
     assert swap.SwapSearch(C, w, swap.greedy(C, w, 3, allowed, fixed), allowed, fixed).kern is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.integers(1, 8), with_fixed=st.booleans())
+def test_compiled_greedy_opens_the_same_sites(seed, p, with_fixed):
+    """The compiled greedy and the numpy one open the same sites (integer costs)."""
+    pytest.importorskip("numba")
+    _, C, w = _instance(seed, n=45, m=16, levels=25)
+    allowed = np.ones(16, bool)
+    allowed[5] = False
+    fixed = np.zeros(16, bool)
+    fixed[2] = with_fixed
+    a = swap.greedy(C, w, p, allowed, fixed)
+    swap_jit, swap._JIT = swap._JIT, False
+    try:
+        b = swap.greedy(C, w, p, allowed, fixed)
+    finally:
+        swap._JIT = swap_jit
+    assert np.array_equal(a, b) and a.sum() == p and not a[5]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), size=st.integers(1, 20))
+def test_compiled_row_selection_matches_a_sort(seed, size):
+    """``smallest_per_row`` (the Lagrangian pair list's set-up) against ``np.sort``."""
+    kern = pytest.importorskip("soteplan.locate._swap_numba")
+    A = np.random.default_rng(seed).integers(0, 9, (12, 21)).astype(float)
+    rows = np.array([0, 3, 4, 11])
+    idx = np.empty((4, size), dtype=np.int64)
+    vals, nxt = np.empty((4, size)), np.empty(4)
+    kern.smallest_per_row(A, rows, size, idx, vals, nxt)
+    srt = np.sort(A[rows], axis=1)
+    assert np.array_equal(vals, srt[:, :size]) and np.array_equal(nxt, srt[:, size])
+    assert np.array_equal(np.take_along_axis(A[rows], idx, axis=1), vals)
+    assert all(len(set(r)) == size for r in idx.tolist())

@@ -92,6 +92,17 @@ def greedy(
         j = pick(-(w @ C))
         open_mask[j] = True
         d1 = C[:, j].copy()
+    kern = jit_kernels() if rng is None or rcl <= 1 else None
+    if kern is not None:
+        kern.greedy_fill(
+            np.ascontiguousarray(C, dtype=np.float64),
+            np.ascontiguousarray(w, dtype=np.float64),
+            p,
+            allowed,
+            open_mask,
+            np.ascontiguousarray(d1, dtype=np.float64),
+        )
+        return open_mask
     gain = w @ np.maximum(d1[:, None] - C, 0.0)
     while open_mask.sum() < p:
         j = pick(gain)

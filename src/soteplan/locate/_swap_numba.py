@@ -120,3 +120,83 @@ def best_move(extra, gain, loss, allowed, open_mask, fixed, site):  # type: igno
                 bk = k
                 bu = u
     return best, bk, bu
+
+
+@njit(cache=True)
+def smallest_per_row(A, rows, size, idx, vals, nxt):  # type: ignore[no-untyped-def]
+    """For each ``rows[t]``: the columns of its ``size`` smallest entries into ``idx[t]``
+    (ascending by value; ties to the lower column), their values into ``vals[t]`` and the
+    next smallest value into ``nxt[t]`` (``inf`` when the row has no more).  One pass per
+    row with a sorted buffer of ``size + 1``: for the small ``size`` of the Lagrangian's
+    pair list much cheaper than ``np.argpartition`` over the whole matrix."""
+    m = A.shape[1]
+    keep = size + 1
+    bv = np.empty(keep)
+    bi = np.empty(keep, dtype=np.int64)
+    for t in range(rows.shape[0]):
+        i = rows[t]
+        q = 0
+        for j in range(m):
+            v = A[i, j]
+            if q == keep and not (v < bv[q - 1]):
+                continue
+            # insert after the entries <= v (stable: ties keep column order)
+            pos = q if q < keep else keep - 1
+            while pos > 0 and bv[pos - 1] > v:
+                if pos < keep:
+                    bv[pos] = bv[pos - 1]
+                    bi[pos] = bi[pos - 1]
+                pos -= 1
+            bv[pos] = v
+            bi[pos] = j
+            if q < keep:
+                q += 1
+        for s in range(size):
+            idx[t, s] = bi[s]
+            vals[t, s] = bv[s]
+        nxt[t] = bv[size] if q == keep else np.inf
+
+
+@njit(cache=True)
+def greedy_fill(C, w, p, cand, open_mask, d1):  # type: ignore[no-untyped-def]
+    """Greedy addition from ``open_mask`` (``d1`` its nearest costs) until ``p`` are open:
+    each step opens the candidate (``cand`` and closed) of largest saving, the first among
+    ties, as :func:`soteplan.locate._swap.greedy` without ``rng`` does."""
+    n, m = C.shape
+    gain = np.zeros(m)
+    for i in range(n):
+        a = d1[i]
+        wi = w[i]
+        for u in range(m):
+            c = C[i, u]
+            if c < a:
+                gain[u] += wi * (a - c)
+    delta = np.empty(m)
+    count = 0
+    for u in range(m):
+        if open_mask[u]:
+            count += 1
+    while count < p:
+        best = -np.inf
+        j = -1
+        for u in range(m):
+            if cand[u] and not open_mask[u] and (j < 0 or gain[u] > best):
+                best = gain[u]
+                j = u
+        if j < 0:
+            break
+        open_mask[j] = True
+        count += 1
+        delta[:] = 0.0
+        for i in range(n):
+            cj = C[i, j]
+            a = d1[i]
+            if cj < a:
+                wi = w[i]
+                for u in range(m):
+                    c = C[i, u]
+                    if c < a:
+                        delta[u] += wi * ((a - c) - max(cj - c, 0.0))
+                d1[i] = cj
+        for u in range(m):
+            gain[u] -= delta[u]
