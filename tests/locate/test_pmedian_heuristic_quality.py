@@ -31,6 +31,7 @@ def _bench():  # type: ignore[no-untyped-def]
 def test_heuristic_within_tolerance_of_recorded_optimum(tmp_path, monkeypatch, k, jit):
     if jit:
         pytest.importorskip("numba")
+        monkeypatch.setattr(swap, "JIT_MIN_SIZE", 0)  # compiled even on these small ones
     else:
         monkeypatch.setattr(swap, "_JIT", False)
     bench = _bench()

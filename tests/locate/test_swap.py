@@ -182,12 +182,12 @@ def test_compiled_greedy_opens_the_same_sites(seed, p, with_fixed):
     allowed[5] = False
     fixed = np.zeros(16, bool)
     fixed[2] = with_fixed
-    a = swap.greedy(C, w, p, allowed, fixed)
-    swap_jit, swap._JIT = swap._JIT, False
+    min_size, swap.JIT_MIN_SIZE = swap.JIT_MIN_SIZE, 0  # compiled even for this small C
     try:
-        b = swap.greedy(C, w, p, allowed, fixed)
+        a = swap.greedy(C, w, p, allowed, fixed)
     finally:
-        swap._JIT = swap_jit
+        swap.JIT_MIN_SIZE = min_size
+    b = swap.greedy(C, w, p, allowed, fixed)  # numpy: C is below JIT_MIN_SIZE
     assert np.array_equal(a, b) and a.sum() == p and not a[5]
 
 
@@ -205,3 +205,19 @@ def test_compiled_row_selection_matches_a_sort(seed, size):
     assert np.array_equal(vals, srt[:, :size]) and np.array_equal(nxt, srt[:, size])
     assert np.array_equal(np.take_along_axis(A[rows], idx, axis=1), vals)
     assert all(len(set(r)) == size for r in idx.tolist())
+
+
+def test_small_matrices_stay_on_the_numpy_path():
+    """Below ``JIT_MIN_SIZE`` entries the default is numpy (no numba import for a small
+    one-off problem); above it, the compiled kernels where numba is importable."""
+    _, C, w = _instance(2)
+    allowed, fixed = np.ones(C.shape[1], bool), np.zeros(C.shape[1], bool)
+    y = swap.greedy(C, w, 3, allowed, fixed)
+    assert swap.SwapSearch(C, w, y, allowed, fixed).kern is None
+    assert swap.jit_kernels(swap.JIT_MIN_SIZE - 1) is None
+    if swap.jit_kernels() is not None:
+        big = np.random.default_rng(0).integers(0, 50, (400, 250)).astype(float)
+        assert big.size >= swap.JIT_MIN_SIZE
+        al = np.ones(250, bool)
+        s = swap.SwapSearch(big, np.ones(400), swap.greedy(big, np.ones(400), 5, al, ~al), al, ~al)
+        assert s.kern is not None

@@ -63,7 +63,7 @@ class _Pairs:
         """(Re)build the kept pairs of ``rows`` (all rows share one ``keep`` per call)."""
         ms = self.WCs.shape[1]
         size = int(keep[0])
-        kern = jit_kernels() if size < ms and size <= JIT_MAX_KEEP else None
+        kern = jit_kernels(self.WCs.size) if size < ms and size <= JIT_MAX_KEEP else None
         if kern is not None:
             idx = np.empty((len(rows), size), dtype=np.int64)
             vals = np.empty((len(rows), size))
@@ -170,7 +170,7 @@ def lagrangian_bound(
     # start: each demand's weighted second-smallest allowed cost (a common choice)
     if lam0 is not None:
         lam = lam0.copy()
-    elif ms >= 2 and (kern := jit_kernels()) is not None:
+    elif ms >= 2 and (kern := jit_kernels(WCs.size)) is not None:
         n = WCs.shape[0]
         lam = np.empty(n)
         kern.smallest_per_row(

@@ -35,13 +35,19 @@ NEAR = 6  # a kick opens one of the NEAR cheapest closed sites of a demand of th
 
 
 _JIT: ModuleType | bool | None = None  # None: not tried yet; False: numpy path only
+# the compiled kernels only for matrices of at least this many entries: below it the numpy
+# path takes well under 0.1 s, less than numba's import and cache load in a fresh process
+JIT_MIN_SIZE = 100_000
 
 
-def jit_kernels() -> ModuleType | None:
+def jit_kernels(size: int | None = None) -> ModuleType | None:
     """The compiled kernels (:mod:`soteplan.locate._swap_numba`), or ``None`` when numba is
-    not importable or ``SOTEPLAN_NUMBA=0`` is set; the numpy methods are then used.  The
-    import happens here, on the first swap search, never at package import."""
+    not importable, ``SOTEPLAN_NUMBA=0`` is set or the matrix (``size`` entries) is smaller
+    than :data:`JIT_MIN_SIZE`; the numpy methods are then used.  The import happens here,
+    on the first large search, never at package import."""
     global _JIT
+    if size is not None and size < JIT_MIN_SIZE:
+        return None
     if _JIT is None:
         _JIT = False
         if os.environ.get("SOTEPLAN_NUMBA", "1") != "0":
@@ -92,7 +98,7 @@ def greedy(
         j = pick(-(w @ C))
         open_mask[j] = True
         d1 = C[:, j].copy()
-    kern = jit_kernels() if rng is None or rcl <= 1 else None
+    kern = jit_kernels(C.size) if rng is None or rcl <= 1 else None
     if kern is not None:
         kern.greedy_fill(
             np.ascontiguousarray(C, dtype=np.float64),
@@ -155,8 +161,9 @@ class SwapSearch:
         self.C = np.ascontiguousarray(C, dtype=np.float64)
         self.w = np.ascontiguousarray(w, dtype=np.float64)
         C = self.C
-        # jit: None = the compiled kernels where numba is importable, False = numpy only
-        self.kern = jit_kernels() if jit is None or jit else None
+        # jit: None = the compiled kernels where numba is importable and C is large enough,
+        # True = wherever numba is importable, False = numpy only
+        self.kern = jit_kernels(C.size) if jit is None else (jit_kernels() if jit else None)
         self.allowed, self.fixed = allowed.copy(), fixed.copy()
         self.open = open_mask.copy()
         n, m = C.shape
