@@ -104,8 +104,8 @@ def test_more_kicks_find_the_optimum_of_a_small_instance(make_euclid):
 
 @pytest.mark.parametrize(("n", "m"), [(30, 12), (700, 700)])
 def test_iterated_search_budget_has_a_floor_for_small_instances(monkeypatch, n, m):
-    """The work budget of each start is 15 passes over C, but never below WORK_FLOOR (a
-    small instance would otherwise stop after a handful of kicks)."""
+    """The work budget of each start is WORK_PASSES (30) passes over C, but never below
+    WORK_FLOOR (a small instance would otherwise stop after a handful of kicks)."""
     seen: list[float] = []
     real = swap.iterated_search
 

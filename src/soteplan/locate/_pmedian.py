@@ -193,7 +193,7 @@ class PMedian:
             Perturbation rounds of the iterated local search per start (close one or two
             sites, open sites near the demand they served, descend, keep the result if it is
             no worse); default 60 (heuristic) or 120 (exact), fewer where each swap moves
-            much of the demand (small ``p``: a budget of 15 passes over the cost matrix per
+            much of the demand (small ``p``: a budget of 30 passes over the cost matrix per
             start).  None are run, and the search stops early, once the Lagrangian bound
             proves the incumbent within 0.1 %.
         seed

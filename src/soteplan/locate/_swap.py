@@ -25,10 +25,10 @@ BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
 REBUILD_EVERY = 400  # swaps between full rebuilds of the arrays (rounding drift)
-WORK_PASSES = 15.0  # iterated search per start: updates worth at most 15 passes over C
-# ... but at least this many work units: on small instances a pass is so cheap that 15 of
+WORK_PASSES = 30.0  # iterated search per start: updates worth at most 30 passes over C
+# ... but at least this many work units: on small instances a pass is so cheap that 30 of
 # them stop the search long before it converges
-WORK_FLOOR = 2.0e6  # about 15 passes at n = 365
+WORK_FLOOR = 2.0e6  # about 30 passes at n = 258
 KICK_MAX = 2  # a kick moves 1..KICK_MAX sites
 ACCEPT = 0.0  # walk on from a result at most this share worse than the one kicked
 NEAR = 6  # a kick opens one of the NEAR cheapest closed sites of a demand of the closed one
