@@ -221,3 +221,20 @@ def test_small_matrices_stay_on_the_numpy_path():
         al = np.ones(250, bool)
         s = swap.SwapSearch(big, np.ones(400), swap.greedy(big, np.ones(400), 5, al, ~al), al, ~al)
         assert s.kern is not None
+
+
+def test_numpy_path_when_numba_cannot_be_imported(monkeypatch):
+    """A missing numba is no error: the numpy methods run and give the same result."""
+    import sys
+
+    _, C, w = _instance(9, n=60, m=20)
+    allowed, fixed = np.ones(20, bool), np.zeros(20, bool)
+    expected = swap.heuristic(C, w, 4, allowed, fixed, kicks=10)
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba -> ImportError
+    monkeypatch.delitem(sys.modules, "soteplan.locate._swap_numba", raising=False)
+    monkeypatch.delattr(sys.modules["soteplan.locate"], "_swap_numba", raising=False)
+    monkeypatch.setattr(swap, "_JIT", None)
+    monkeypatch.setattr(swap, "JIT_MIN_SIZE", 0)
+    assert swap.jit_kernels() is None
+    y, obj = swap.heuristic(C, w, 4, allowed, fixed, kicks=10)
+    assert obj == expected[1] and np.array_equal(y, expected[0])
