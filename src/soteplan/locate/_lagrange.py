@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from soteplan.locate._swap import jit_kernels
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
@@ -27,6 +29,7 @@ IntArray = NDArray[np.int64]
 PREFIX_START = 16  # first number of cheapest candidates kept per demand
 DENSE_RATIO = 40.0  # dense from the start when candidates per site to open exceed this
 DENSE_SHARE = 0.2  # above this share of all pairs kept, iterate on the dense matrix
+JIT_MAX_KEEP = 64  # the compiled row selection up to this many pairs per row (else numpy)
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +63,15 @@ class _Pairs:
         """(Re)build the kept pairs of ``rows`` (all rows share one ``keep`` per call)."""
         ms = self.WCs.shape[1]
         size = int(keep[0])
+        kern = jit_kernels(self.WCs.size) if size < ms and size <= JIT_MAX_KEEP else None
+        if kern is not None:
+            idx = np.empty((len(rows), size), dtype=np.int64)
+            vals = np.empty((len(rows), size))
+            nxt = np.empty(len(rows))
+            kern.smallest_per_row(self.WCs, rows.astype(np.int64), size, idx, vals, nxt)
+            self.out[rows] = nxt
+            self.rows_v.append((np.repeat(rows, size), idx.ravel(), vals.ravel()))
+            return
         sub = self.WCs[rows]
         if size >= ms:
             idx = np.broadcast_to(np.arange(ms), sub.shape)
@@ -158,6 +170,12 @@ def lagrangian_bound(
     # start: each demand's weighted second-smallest allowed cost (a common choice)
     if lam0 is not None:
         lam = lam0.copy()
+    elif ms >= 2 and (kern := jit_kernels(WCs.size)) is not None:
+        n = WCs.shape[0]
+        lam = np.empty(n)
+        kern.smallest_per_row(
+            WCs, np.arange(n), 1, np.empty((n, 1), dtype=np.int64), np.empty((n, 1)), lam
+        )
     elif ms >= 2:
         lam = np.partition(WCs, 1, axis=1)[:, 1].copy()
     else:

@@ -13,7 +13,9 @@ iterated local search of Lourenço, Martin & Stützle 2003).
 
 from __future__ import annotations
 
+import os
 import time
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,13 +25,39 @@ BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
 REBUILD_EVERY = 400  # swaps between full rebuilds of the arrays (rounding drift)
-WORK_PASSES = 15.0  # iterated search per start: updates worth at most 15 passes over C
-# ... but at least this many work units: on small instances a pass is so cheap that 15 of
+WORK_PASSES = 30.0  # iterated search per start: updates worth at most 30 passes over C
+# ... but at least this many work units: on small instances a pass is so cheap that 30 of
 # them stop the search long before it converges
-WORK_FLOOR = 2.0e6  # about 15 passes at n = 365
+WORK_FLOOR = 2.0e6  # about 30 passes at n = 258
 KICK_MAX = 2  # a kick moves 1..KICK_MAX sites
 ACCEPT = 0.0  # walk on from a result at most this share worse than the one kicked
 NEAR = 6  # a kick opens one of the NEAR cheapest closed sites of a demand of the closed one
+
+
+_JIT: ModuleType | bool | None = None  # None: not tried yet; False: numpy path only
+# the compiled kernels only for matrices of at least this many entries: below it the numpy
+# path takes well under 0.1 s, less than numba's import and cache load in a fresh process
+JIT_MIN_SIZE = 100_000
+
+
+def jit_kernels(size: int | None = None) -> ModuleType | None:
+    """The compiled kernels (:mod:`soteplan.locate._swap_numba`), or ``None`` when numba is
+    not importable, ``SOTEPLAN_NUMBA=0`` is set or the matrix (``size`` entries) is smaller
+    than :data:`JIT_MIN_SIZE`; the numpy methods are then used.  The import happens here,
+    on the first large search, never at package import."""
+    global _JIT
+    if size is not None and size < JIT_MIN_SIZE:
+        return None
+    if _JIT is None:
+        _JIT = False
+        if os.environ.get("SOTEPLAN_NUMBA", "1") != "0":
+            try:
+                from soteplan.locate import _swap_numba
+
+                _JIT = _swap_numba
+            except ImportError:
+                pass
+    return _JIT if isinstance(_JIT, ModuleType) else None
 
 
 def objective_of(C: FloatArray, w: FloatArray, open_mask: BoolArray) -> float:
@@ -70,6 +98,17 @@ def greedy(
         j = pick(-(w @ C))
         open_mask[j] = True
         d1 = C[:, j].copy()
+    kern = jit_kernels(C.size) if rng is None or rcl <= 1 else None
+    if kern is not None:
+        kern.greedy_fill(
+            np.ascontiguousarray(C, dtype=np.float64),
+            np.ascontiguousarray(w, dtype=np.float64),
+            p,
+            allowed,
+            open_mask,
+            np.ascontiguousarray(d1, dtype=np.float64),
+        )
+        return open_mask
     gain = w @ np.maximum(d1[:, None] - C, 0.0)
     while open_mask.sum() < p:
         j = pick(gain)
@@ -86,17 +125,15 @@ def greedy(
 
 
 def _nearest_two(C: FloatArray, open_idx: IntArray) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Nearest cost, its position in ``open_idx`` (the first among ties) and the
+    second-nearest cost (``inf`` when one site is open)."""
     sub = C[:, open_idx]
     n = C.shape[0]
     if len(open_idx) == 1:
         return sub[:, 0].copy(), np.zeros(n, dtype=np.int64), np.full(n, np.inf)
-    part = np.argpartition(sub, 1, axis=1)[:, :2]
-    rows = np.arange(n)
-    a, b = sub[rows, part[:, 0]], sub[rows, part[:, 1]]
-    swap = b < a
-    k1 = np.where(swap, part[:, 1], part[:, 0])
-    d1 = np.minimum(a, b)
-    d2 = np.maximum(a, b)
+    k1 = np.argmin(sub, axis=1)
+    d1 = sub[np.arange(n), k1]
+    d2 = np.partition(sub, 1, axis=1)[:, 1]
     return d1, k1.astype(np.int64), d2
 
 
@@ -117,8 +154,16 @@ class SwapSearch:
         open_mask: BoolArray,
         allowed: BoolArray,
         fixed: BoolArray,
+        *,
+        jit: bool | None = None,
     ) -> None:
-        self.C, self.w = C, w
+        # the kernels index C row by row: a C-contiguous float64 copy if it is not one
+        self.C = np.ascontiguousarray(C, dtype=np.float64)
+        self.w = np.ascontiguousarray(w, dtype=np.float64)
+        C = self.C
+        # jit: None = the compiled kernels where numba is importable and C is large enough,
+        # True = wherever numba is importable, False = numpy only
+        self.kern = jit_kernels(C.size) if jit is None else (jit_kernels() if jit else None)
         self.allowed, self.fixed = allowed.copy(), fixed.copy()
         self.open = open_mask.copy()
         n, m = C.shape
@@ -133,8 +178,13 @@ class SwapSearch:
         self.slot = np.full(m, -1, dtype=np.int64)  # site -> slot
         self.slot[self.site] = np.arange(len(self.site))
         self.extra = np.zeros((len(self.site), m))
+        self._pending = (-1, -1)  # the swap being applied (compiled path)
         self.swaps = 0
         self.work = 0  # cost of the updates so far: rows scanned × m + 4 × pairs updated
+        if self.kern is not None:
+            self._rows = np.empty(n, dtype=np.int64)
+            self._buf_g = np.empty(m)
+            self._buf_l = np.empty(m)
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -142,10 +192,38 @@ class SwapSearch:
         self.gain[:] = 0.0
         self.loss[:] = 0.0
         self.extra[:] = 0.0
-        everyone = np.arange(self.C.shape[0])
-        self._nearest(everyone)
-        self._contribute(everyone, 1.0)
+        n = self.C.shape[0]
+        if self.kern is not None:
+            self._rows[:] = np.arange(n)
+            self._jit_update(n, 0.0)
+        else:
+            everyone = np.arange(n)
+            self._nearest(everyone)
+            self._contribute(everyone, 1.0)
         self.cost = float(self.w @ self.d1)
+
+    def _jit_update(self, na: int, sign: float) -> None:
+        """Compiled path: take out (``sign`` −1) the contributions of ``self._rows[:na]``,
+        recompute their nearest two sites and put them back (``sign`` 0: put back only)."""
+        k, m = self.kern, self.C.shape[1]
+        assert k is not None
+        args = (self.C, self.w, self.d1, self.d2, self.k1, self.slot, self.gain, self.loss)
+        if sign != 0.0:
+            pairs = k.contribute(*args, self.extra, self._rows, na, -1.0, self._buf_g, self._buf_l)
+            self.work += na * m + 4 * pairs
+            self._reslot()
+        k.nearest_rows(self.C, self.open, self._rows, na, self.d1, self.d2, self.k1, self.big)
+        pairs = k.contribute(*args, self.extra, self._rows, na, 1.0, self._buf_g, self._buf_l)
+        self.work += na * m + 4 * pairs
+
+    def _reslot(self) -> None:
+        """Between taking out and putting back: the pending swap's site/slot bookkeeping."""
+        f, u = self._pending
+        self.open[f] = False
+        self.open[u] = True
+        k = self.slot[f]
+        self.extra[k] = 0.0  # no demand has f nearest any more (clears rounding residue)
+        self.slot[f], self.slot[u], self.site[k] = -1, k, u
 
     def _nearest(self, rows: IntArray) -> None:
         oi = np.flatnonzero(self.open)
@@ -172,6 +250,13 @@ class SwapSearch:
 
     def best_move(self) -> tuple[float, int, int]:
         """Best (profit, out, in) over every free open and every allowed closed site."""
+        if self.kern is not None:
+            v, k, u = self.kern.best_move(
+                self.extra, self.gain, self.loss, self.allowed, self.open, self.fixed, self.site
+            )
+            if k < 0:
+                return 0.0, -1, -1
+            return float(v), int(self.site[k]), int(u)
         col = np.where(self.allowed & ~self.open, self.gain, -np.inf)
         row = np.where(self.fixed[self.site], np.inf, self.loss[self.site])
         if not np.isfinite(col).any() or not np.isfinite(row).any():
@@ -184,6 +269,13 @@ class SwapSearch:
     def apply(self, f: int, u: int) -> None:
         """Close ``f``, open ``u`` and update the arrays for the affected demands."""
         C, d2 = self.C, self.d2
+        if self.kern is not None:
+            na = self.kern.affected(C, d2, self.k1, f, u, self._rows)
+            self._pending = (f, u)
+            self._jit_update(na, -1.0)
+            self.cost = float(self.w @ self.d1)
+            self.swaps += 1
+            return
         aff = np.flatnonzero((self.k1 == f) | (d2 >= C[:, f]) | (C[:, u] < d2))
         self._contribute(aff, -1.0)
         self.open[f] = False

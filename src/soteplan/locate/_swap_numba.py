@@ -1,0 +1,202 @@
+# ruff: noqa: N803  (matrix names C, W follow the formulas)
+"""Compiled (numba) kernels of :class:`soteplan.locate._swap.SwapSearch`.
+
+Imported lazily by :func:`soteplan.locate._swap.jit_kernels` the first time a swap search
+is built, never at package import (numba's import alone takes about 0.3 s).  Each kernel
+does what the numpy methods of ``SwapSearch`` do, in the same order of floating-point
+operations where the numpy code fixes one (``bincount`` and ``np.add.at`` add in the
+order of the rows, so do these loops), so that both paths make the same moves: on
+integer-valued costs every sum is exact and the moves are identical (tested); on other
+costs they may differ only where two swaps tie to the last bit.
+
+``cache=True``: the first process compiles (a few seconds, see ``docs/DEVELOPING.md``)
+and writes the machine code to ``__pycache__``; later processes load it from there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def nearest_rows(C, open_mask, rows, na, d1, d2, k1, big):  # type: ignore[no-untyped-def]
+    """Nearest and second-nearest open cost of ``rows[:na]``; ``k1`` the nearest site (the
+    lowest index among ties), ``d2`` = ``big`` where only one site is open."""
+    m = C.shape[1]
+    oi = np.empty(m, dtype=np.int64)
+    q = 0
+    for j in range(m):
+        if open_mask[j]:
+            oi[q] = j
+            q += 1
+    for t in range(na):
+        i = rows[t]
+        a = np.inf
+        b = np.inf
+        ka = -1
+        for s in range(q):
+            j = oi[s]
+            c = C[i, j]
+            if c < a:
+                b = a
+                a = c
+                ka = j
+            elif c < b:
+                b = c
+        d1[i] = a
+        k1[i] = ka
+        d2[i] = big if np.isinf(b) else b
+
+
+@njit(cache=True)
+def contribute(C, w, d1, d2, k1, slot, gain, loss, extra, rows, na, sign, buf_g, buf_l):  # type: ignore[no-untyped-def]
+    """Add (``sign`` = 1) or take out (−1) the contributions of ``rows[:na]`` to ``gain``,
+    ``loss`` and ``extra``; returns the number of (row, site) pairs touched."""
+    m = C.shape[1]
+    buf_g[:] = 0.0
+    buf_l[:] = 0.0
+    pairs = 0
+    for t in range(na):
+        i = rows[t]
+        a = d1[i]
+        b = d2[i]
+        wi = w[i]
+        buf_l[k1[i]] += wi * (b - a)
+        s = slot[k1[i]]
+        sw = sign * wi
+        for u in range(m):
+            c = C[i, u]
+            if c < b:
+                pairs += 1
+                buf_g[u] += wi * max(a - c, 0.0)
+                extra[s, u] += sw * (b - max(c, a))
+    for u in range(m):
+        gain[u] += sign * buf_g[u]
+        loss[u] += sign * buf_l[u]
+    return pairs
+
+
+@njit(cache=True)
+def affected(C, d2, k1, f, u, rows):  # type: ignore[no-untyped-def]
+    """Rows whose two nearest open sites a swap ``f`` out, ``u`` in can change (ascending,
+    into ``rows``); returns their number."""
+    na = 0
+    for i in range(C.shape[0]):
+        if k1[i] == f or d2[i] >= C[i, f] or C[i, u] < d2[i]:
+            rows[na] = i
+            na += 1
+    return na
+
+
+@njit(cache=True)
+def best_move(extra, gain, loss, allowed, open_mask, fixed, site):  # type: ignore[no-untyped-def]
+    """Best ``(profit, slot, in)``; ``slot`` = −1 when no free open or no closed allowed
+    site exists.  Ties go to the first in row-major order (as ``np.argmax``)."""
+    m = gain.shape[0]
+    col = np.empty(m)
+    anycol = False
+    for u in range(m):
+        if allowed[u] and not open_mask[u]:
+            col[u] = gain[u]
+            anycol = True
+        else:
+            col[u] = -np.inf
+    anyrow = False
+    for k in range(site.shape[0]):
+        if not fixed[site[k]]:
+            anyrow = True
+    if not anycol or not anyrow:
+        return 0.0, -1, -1
+    best = -np.inf
+    bk = 0
+    bu = 0
+    for k in range(site.shape[0]):
+        r = np.inf if fixed[site[k]] else loss[site[k]]
+        for u in range(m):
+            v = (extra[k, u] + col[u]) - r
+            if v > best:
+                best = v
+                bk = k
+                bu = u
+    return best, bk, bu
+
+
+@njit(cache=True)
+def smallest_per_row(A, rows, size, idx, vals, nxt):  # type: ignore[no-untyped-def]
+    """For each ``rows[t]``: the columns of its ``size`` smallest entries into ``idx[t]``
+    (ascending by value; ties to the lower column), their values into ``vals[t]`` and the
+    next smallest value into ``nxt[t]`` (``inf`` when the row has no more).  One pass per
+    row with a sorted buffer of ``size + 1``: for the small ``size`` of the Lagrangian's
+    pair list much cheaper than ``np.argpartition`` over the whole matrix."""
+    m = A.shape[1]
+    keep = size + 1
+    bv = np.empty(keep)
+    bi = np.empty(keep, dtype=np.int64)
+    for t in range(rows.shape[0]):
+        i = rows[t]
+        q = 0
+        for j in range(m):
+            v = A[i, j]
+            if q == keep and not (v < bv[q - 1]):
+                continue
+            # insert after the entries <= v (stable: ties keep column order)
+            pos = q if q < keep else keep - 1
+            while pos > 0 and bv[pos - 1] > v:
+                if pos < keep:
+                    bv[pos] = bv[pos - 1]
+                    bi[pos] = bi[pos - 1]
+                pos -= 1
+            bv[pos] = v
+            bi[pos] = j
+            if q < keep:
+                q += 1
+        for s in range(size):
+            idx[t, s] = bi[s]
+            vals[t, s] = bv[s]
+        nxt[t] = bv[size] if q == keep else np.inf
+
+
+@njit(cache=True)
+def greedy_fill(C, w, p, cand, open_mask, d1):  # type: ignore[no-untyped-def]
+    """Greedy addition from ``open_mask`` (``d1`` its nearest costs) until ``p`` are open:
+    each step opens the candidate (``cand`` and closed) of largest saving, the first among
+    ties, as :func:`soteplan.locate._swap.greedy` without ``rng`` does."""
+    n, m = C.shape
+    gain = np.zeros(m)
+    for i in range(n):
+        a = d1[i]
+        wi = w[i]
+        for u in range(m):
+            c = C[i, u]
+            if c < a:
+                gain[u] += wi * (a - c)
+    delta = np.empty(m)
+    count = 0
+    for u in range(m):
+        if open_mask[u]:
+            count += 1
+    while count < p:
+        best = -np.inf
+        j = -1
+        for u in range(m):
+            if cand[u] and not open_mask[u] and (j < 0 or gain[u] > best):
+                best = gain[u]
+                j = u
+        if j < 0:
+            break
+        open_mask[j] = True
+        count += 1
+        delta[:] = 0.0
+        for i in range(n):
+            cj = C[i, j]
+            a = d1[i]
+            if cj < a:
+                wi = w[i]
+                for u in range(m):
+                    c = C[i, u]
+                    if c < a:
+                        delta[u] += wi * ((a - c) - max(cj - c, 0.0))
+                d1[i] = cj
+        for u in range(m):
+            gain[u] -= delta[u]
