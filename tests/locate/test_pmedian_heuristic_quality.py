@@ -47,13 +47,13 @@ def test_heuristic_within_tolerance_of_recorded_optimum(tmp_path, monkeypatch, k
 
 
 def test_merge_identical_rows_keeps_first_occurrence_order():
-    from soteplan.locate._base import aggregate_rows, merge_identical_rows
+    from soteplan.locate._base import merge_identical_rows
 
     rng = np.random.default_rng(4)
     C = rng.integers(0, 3, (200, 3)).astype(float)
     w = rng.random(200)
     U, wU, inv = merge_identical_rows(C, w)
-    U2, _, _ = aggregate_rows(C, w)
+    U2 = np.unique(C, axis=0)
     assert np.array_equal(U[inv], C)
     assert sorted(map(tuple, U.tolist())) == sorted(map(tuple, U2.tolist()))
     assert wU == pytest.approx(np.bincount(inv, weights=w))

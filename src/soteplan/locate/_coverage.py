@@ -25,13 +25,13 @@ from soteplan.locate._base import (
     Method,
     Status,
     TravelTimesLike,
-    aggregate_rows,
     build_result,
     check_method,
     check_p,
     check_reachable,
     check_time_limit,
     make_instance,
+    merge_identical_rows,
     nearest_assignment,
     relative_gap,
     travel_time_parts,
@@ -51,7 +51,7 @@ def _check_radius(radius: float) -> float:
 def _coverage(inst: Instance, radius: float, rows: BoolArray) -> tuple[BoolArray, FloatArray]:
     """Aggregated coverage matrix (unique rows of ``cost <= radius`` over ``rows``)."""
     A = (inst.cost[rows] <= radius) & ~inst.forbidden[None, :]
-    U, wU, _ = aggregate_rows(A, inst.weights[rows])
+    U, wU, _ = merge_identical_rows(A, inst.weights[rows])
     return U.astype(bool), wU
 
 
