@@ -117,3 +117,32 @@ def test_exact_without_lp_matches_brute_force(seed, monkeypatch):
     assert r.objective == pytest.approx(opt, rel=1e-9)
     assert r.meta["lp_bound"] is None
     assert r.meta["lagrangian_bound"] <= opt + 1e-7 * opt
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_lagrangian_cuts_keep_the_optimum(seed, monkeypatch):
+    cost, w, cap, p = _instance(seed)
+    opt, _ = _brute(cost, w, cap, p)
+    monkeypatch.setattr(capmod, "LAG_CUTS", True)  # off by default (slower), valid either way
+    r = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True).solve(
+        "exact"
+    )
+    assert r.status is Status.optimal
+    assert r.objective == pytest.approx(opt, rel=1e-9)
+
+
+def test_polish_finds_the_best_assignment_to_given_sites():
+    cost, w, cap, p = _instance(5, n=8, m=4, p=2, load=0.95)
+    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
+    y = np.array([True, True, False, False])
+    obj, sol = model._incumbent(y, 1.0)
+    assert sol is not None
+    obj2, sol2 = model._polish(obj, sol, 5.0)
+    sites = np.flatnonzero(sol[0][sol[1][2] :] > 0.5)  # the incumbent may re-centre its sites
+    best, _ = _brute(cost[:, sites], w, cap[sites], 2)  # every assignment to those sites
+    assert obj2 <= obj + 1e-9
+    assert obj2 == pytest.approx(best, rel=1e-9)
+    x, (ii, jj, nx) = sol2
+    on = x[:nx] > 0.5
+    assert np.bincount(ii[on], minlength=len(w)).tolist() == [1] * len(w)
+    assert (w[ii[on]] * cost[ii[on], jj[on]]).sum() == pytest.approx(obj2)

@@ -46,6 +46,8 @@ LAG_SECONDS = 20.0  # most seconds for the Lagrangian ascent (single source, exa
 LAG_SHARE = 0.4  # ... and at most this share of the time left
 LAG_HEURISTIC_SETS = 4  # latest distinct Lagrangian site sets re-assigned as incumbents
 LAG_HEURISTIC_SECONDS = 2.0  # ... within at most this many seconds in all
+LAG_CUTS = False  # add the Lagrangian cut of every site to the final MIP (measured: slower)
+POLISH_SECONDS = 3.0  # most seconds for the exact assignment to the incumbent's sites
 LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian from scratch)
 # HiGHS options for the final MIP of the smaller models (those with the LP), started from a
 # good incumbent: few heuristics, no restarts (measured, see docs/benchmarks.md)
@@ -170,6 +172,7 @@ class CapacitatedPMedian:
         y_lower: BoolArray | None = None,
         start: FloatArray | None = None,
         options: dict[str, float | bool] | None = None,
+        lag_cut: tuple[FloatArray, FloatArray] | None = None,
     ) -> tuple[MipOutcome, tuple[Any, Any, int]]:
         """The model over ``pairs`` (default: every finite allowed pair): assignment rows,
         ``x_ij ≤ y_j`` for every pair, ``Σ_i w_i x_ij ≤ cap_j y_j``, ``Σ_j y_j = p`` and the
@@ -205,10 +208,31 @@ class CapacitatedPMedian:
         agg = sp.csr_matrix(
             (self.capacity, (np.zeros(m, int), nx + np.arange(m))), shape=(1, nx + m)
         )
-        A = sp.vstack([assign, link, capr, card, agg]).tocsc()
+        blocks = [assign, link, capr, card, agg]
         total = float(w.sum())
         lo = np.concatenate([np.ones(nr), np.full(nx + m, -np.inf), [self.p, total]])
         hi = np.concatenate([np.ones(nr), np.zeros(nx + m), [self.p, np.inf]])
+        if lag_cut is not None:  # Σ_i (λ_i − w_i c_ij) x_ij + v_j y_j ≤ 0 per site with finite v
+            lam_r, v = lag_cut
+            sites = np.flatnonzero(np.isfinite(v))
+            row_of = np.full(m, -1, dtype=np.int64)
+            row_of[sites] = np.arange(len(sites))
+            px = np.flatnonzero(row_of[jj] >= 0)
+            coef = lam_r[ii[px]] - w[ii_orig[px]] * C[ii_orig[px], jj[px]]
+            cut = sp.csr_matrix(
+                (
+                    np.concatenate([coef, v[sites]]),
+                    (
+                        np.concatenate([row_of[jj[px]], np.arange(len(sites))]),
+                        np.concatenate([px, nx + sites]),
+                    ),
+                ),
+                shape=(len(sites), nx + m),
+            )
+            blocks.append(cut)
+            lo = np.concatenate([lo, np.full(len(sites), -np.inf)])
+            hi = np.concatenate([hi, np.zeros(len(sites))])
+        A = sp.vstack(blocks).tocsc()
         cost = np.concatenate([w[ii_orig] * C[ii_orig, jj], np.zeros(m)])
         y_hi = allowed if y_upper is None else (allowed & y_upper)
         if open_only is None:
@@ -260,6 +284,29 @@ class CapacitatedPMedian:
             x[key[(int(r), int(j))]] = 1.0
         x[len(ii) :] = inc.open_mask
         return inc.cost, (x, (ii, jj, len(ii)))
+
+    def _polish(self, obj: float, sol: Any, time_limit: float) -> tuple[float, Any]:
+        """The optimal single-source assignment to the open sites of ``sol`` (a generalised
+        assignment MIP in HiGHS, started from ``sol``), as a solution over every pair."""
+        inst = self.instance
+        x, (ii, jj, nx) = sol
+        y = x[nx:] > 0.5
+        site_of = np.full(inst.n, -1, dtype=np.int64)
+        on = x[:nx] > 0.5
+        site_of[ii[on]] = jj[on]
+        pi, pj = self._pairs(y)
+        start = np.concatenate([(site_of[pi] == pj).astype(float), y.astype(float)])
+        out, _parts = self._mip(
+            y, relax=False, time_limit=max(time_limit, 0.05), pairs=(pi, pj), start=start
+        )
+        if out.x is None or not out.objective < obj - 1e-9 * max(abs(obj), 1.0):
+            return obj, sol
+        took = out.x[: len(pi)] > 0.5
+        site_of[pi[took]] = pj[took]
+        x2 = np.zeros_like(x)
+        x2[:nx] = (site_of[ii] == jj).astype(float)
+        x2[nx:] = y
+        return float(out.objective), (x2, (ii, jj, nx))
 
     def _exact_single(
         self,
@@ -323,6 +370,7 @@ class CapacitatedPMedian:
             deadline=time.perf_counter() + lag_budget,
         )
         iterations = lag.iterations
+        ub_fixed = obj  # the incumbent the fixing above was done against
         tried = 0
         t_heur = time.perf_counter()
         heur_budget = min(LAG_HEURISTIC_SECONDS, 0.05 * left())
@@ -334,7 +382,11 @@ class CapacitatedPMedian:
             tried += 1
             if o3 < obj - 1e-9 * max(abs(obj), 1.0):
                 obj, sol = o3, s3
-        if tried:  # fix against the improved incumbent at the best multipliers
+        if sol is not None:  # the exact assignment to the incumbent's sites
+            before = obj
+            obj, sol = self._polish(obj, sol, min(POLISH_SECONDS, 0.05 * left()))
+            meta["polished_incumbent"] = obj if obj < before else None
+        if obj < ub_fixed:  # fix against the improved incumbent at the best multipliers
             lag = cl.lagrangian_cpmp(
                 W,
                 w,
@@ -392,6 +444,7 @@ class CapacitatedPMedian:
             y_lower=y_lo,
             start=start,
             options=MIP_OPTIONS if use_lp else None,
+            lag_cut=(lag.lam, lag.site_value) if LAG_CUTS else None,
         )
         bound = out.bound if np.isfinite(out.bound) else lb
         if out.x is not None and out.objective < obj:

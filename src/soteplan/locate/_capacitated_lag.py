@@ -42,12 +42,18 @@ DP_CAPACITY = 4000  # largest knapsack capacity index solved exactly; larger dat
 class LagrangeCPMP:
     """Best Lagrangian bound and what it fixes against the incumbent ``ub``.
 
+    ``site_value[j] = v_j(λ)`` at the best ``λ`` (``inf`` for sites not allowed): every
+    site's knapsack gives the valid *Lagrangian cut* ``Σ_i (λ_i − w_i c_ij) x_ij + v_j y_j ≤ 0``
+    (the profit of what site ``j`` serves is at most its knapsack optimum, and nothing when
+    closed); with the assignment rows and ``Σ y = p`` these cuts put the LP bound at ``L(λ)``.
+
     ``keep_pair[i, j]``: pair may be in a solution cheaper than ``ub``; ``site_closed`` /
     ``site_open``: sites fixed closed / open; ``open_sets``: site sets met in the
     relaxation (for the heuristic); ``exact_knapsack``: no scaling was needed."""
 
     bound: float
     lam: FloatArray
+    site_value: FloatArray
     iterations: int
     keep_pair: BoolArray
     site_closed: BoolArray
@@ -212,4 +218,4 @@ def lagrangian_cpmp(
             lij = L + swap_in[j] - v[j] - forced
             keep[rows[lij > slack], j] = False
         keep[:, closed] = False
-    return LagrangeCPMP(best_l, best_lam, it, keep, closed, opened, open_sets, _s == 1.0)
+    return LagrangeCPMP(best_l, best_lam, v, it, keep, closed, opened, open_sets, _s == 1.0)
