@@ -45,7 +45,7 @@ __all__ = ["CapacitatedPMedian"]
 LAG_SECONDS = 20.0  # most seconds for the Lagrangian ascent (single source, exact)
 LAG_SHARE = 0.4  # ... and at most this share of the time left
 LAG_HEURISTIC_SETS = 4  # latest distinct Lagrangian site sets re-assigned as incumbents
-LAG_HEURISTIC_SECONDS = 2.0  # ... within at most this many seconds in all
+LAG_HEURISTIC_SECONDS = 1.0  # ... within at most this many seconds in all
 LAG_CUTS = False  # add the Lagrangian cut of every site to the final MIP (measured: slower)
 POLISH_SECONDS = 3.0  # most seconds for the exact assignment to the incumbent's sites
 LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian from scratch)
@@ -461,9 +461,11 @@ class CapacitatedPMedian:
         or, single-source, the regret/shift/swap assignment with site re-centring
         (:mod:`._capacitated_ss`); its bound is the uncapacitated Lagrangian bound.
 
-        Single-source exact: that incumbent, the LP bound of the strong model, reduced-cost
-        fixing of pairs and sites that cannot beat the incumbent, then HiGHS on the reduced
-        model started from the incumbent."""
+        Single-source exact: that incumbent (and one from the LP's largest ``y``), the LP bound
+        of the strong model, the Lagrangian bound with 0-1 knapsacks per site
+        (:mod:`._capacitated_lag`, from the LP duals), the optimal assignment to the
+        incumbent's sites, LP reduced-cost and Lagrangian fixing of pairs and sites that cannot
+        beat the incumbent, then HiGHS on the reduced model started from the incumbent."""
         meth = check_method(method)
         tl = check_time_limit(time_limit)
         t0 = time.perf_counter()
@@ -498,7 +500,9 @@ class CapacitatedPMedian:
         if meth is Method.exact:
             remaining = None if tl is None else max(tl - (time.perf_counter() - t0), 0.1)
             if self.single_source:
-                meta.update(method="incumbent + LP reduced-cost fixing + HiGHS MIP")
+                meta.update(
+                    method="incumbent + LP + Lagrangian (knapsack) bound and fixing + HiGHS MIP"
+                )
                 meta["incumbent"] = obj
                 out, obj, sol, b = self._exact_single(obj, sol, remaining, meta, lag.lam)
                 bound = max(bound, b)

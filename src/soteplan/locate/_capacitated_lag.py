@@ -35,6 +35,8 @@ BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
 STALL = 8  # iterations without a better bound before the step is halved
+PROGRESS_WINDOW = 40  # stop when over this many iterations the best bound rose
+PROGRESS_MIN = 2e-5  # ... by less than this share
 DP_CAPACITY = 4000  # largest knapsack capacity index solved exactly; larger data are scaled
 
 
@@ -163,6 +165,7 @@ def lagrangian_cpmp(
     mu, stall, it = mu0, 0, 0
     open_sets: list[BoolArray] = []
     seen: set[bytes] = set()
+    history: list[float] = []
     tol = 1e-9 * max(abs(ub), 1.0) if np.isfinite(ub) else 0.0
     for it in range(1, max_iter + 1):  # noqa: B007  (the count is reported)
         L, _v, y, chosen, _ = _evaluate(lam, W, wi, Qi, allowed, fixed, p)
@@ -186,6 +189,11 @@ def lagrangian_cpmp(
             break  # L(λ) attained with every row assigned once: optimal, or bound reaches UB
         if mu < 1e-4 or time.perf_counter() > deadline:
             break
+        history.append(best_l)
+        if len(history) > PROGRESS_WINDOW and best_l - history[-PROGRESS_WINDOW - 1] <= (
+            PROGRESS_MIN * max(abs(best_l), 1.0)
+        ):
+            break  # the bound has stopped moving
         target = ub if np.isfinite(ub) else L + 0.05 * abs(L) + 1.0
         lam = lam + mu * max(target - L, 1e-9 * max(abs(L), 1.0)) / gg * g
     # fixing at the best multipliers
