@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from soteplan.errors import InfeasibleError, ParameterError
+from soteplan.locate import _capacitated_lag as cl
 from soteplan.locate import _capacitated_ss as ss
 from soteplan.locate import _pmedian_core as core
 from soteplan.locate._base import (
@@ -40,6 +41,17 @@ from soteplan.locate._base import (
 from soteplan.locate._highs import MipOutcome, solve_mip
 
 __all__ = ["CapacitatedPMedian"]
+
+LAG_SECONDS = 20.0  # most seconds for the Lagrangian ascent (single source, exact)
+LAG_SHARE = 0.4  # ... and at most this share of the time left
+LAG_HEURISTIC_SETS = 4  # latest distinct Lagrangian site sets re-assigned as incumbents
+LAG_HEURISTIC_SECONDS = 1.0  # ... within at most this many seconds in all
+LAG_CUTS = False  # add the Lagrangian cut of every site to the final MIP (measured: slower)
+POLISH_SECONDS = 3.0  # most seconds for the exact assignment to the incumbent's sites
+LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian from scratch)
+# HiGHS options for the final MIP of the smaller models (those with the LP), started from a
+# good incumbent: few heuristics, no restarts (measured, see docs/benchmarks.md)
+MIP_OPTIONS: dict[str, float | bool] = {"mip_heuristic_effort": 0.01, "mip_allow_restart": False}
 
 
 class CapacitatedPMedian:
@@ -157,7 +169,10 @@ class CapacitatedPMedian:
         time_limit: float | None,
         pairs: tuple[Any, Any] | None = None,
         y_upper: BoolArray | None = None,
+        y_lower: BoolArray | None = None,
         start: FloatArray | None = None,
+        options: dict[str, float | bool] | None = None,
+        lag_cut: tuple[FloatArray, FloatArray] | None = None,
     ) -> tuple[MipOutcome, tuple[Any, Any, int]]:
         """The model over ``pairs`` (default: every finite allowed pair): assignment rows,
         ``x_ij ≤ y_j`` for every pair, ``Σ_i w_i x_ij ≤ cap_j y_j``, ``Σ_j y_j = p`` and the
@@ -193,14 +208,36 @@ class CapacitatedPMedian:
         agg = sp.csr_matrix(
             (self.capacity, (np.zeros(m, int), nx + np.arange(m))), shape=(1, nx + m)
         )
-        A = sp.vstack([assign, link, capr, card, agg]).tocsc()
+        blocks = [assign, link, capr, card, agg]
         total = float(w.sum())
         lo = np.concatenate([np.ones(nr), np.full(nx + m, -np.inf), [self.p, total]])
         hi = np.concatenate([np.ones(nr), np.zeros(nx + m), [self.p, np.inf]])
+        if lag_cut is not None:  # Σ_i (λ_i − w_i c_ij) x_ij + v_j y_j ≤ 0 per site with finite v
+            lam_r, v = lag_cut
+            sites = np.flatnonzero(np.isfinite(v))
+            row_of = np.full(m, -1, dtype=np.int64)
+            row_of[sites] = np.arange(len(sites))
+            px = np.flatnonzero(row_of[jj] >= 0)
+            coef = lam_r[ii[px]] - w[ii_orig[px]] * C[ii_orig[px], jj[px]]
+            cut = sp.csr_matrix(
+                (
+                    np.concatenate([coef, v[sites]]),
+                    (
+                        np.concatenate([row_of[jj[px]], np.arange(len(sites))]),
+                        np.concatenate([px, nx + sites]),
+                    ),
+                ),
+                shape=(len(sites), nx + m),
+            )
+            blocks.append(cut)
+            lo = np.concatenate([lo, np.full(len(sites), -np.inf)])
+            hi = np.concatenate([hi, np.zeros(len(sites))])
+        A = sp.vstack(blocks).tocsc()
         cost = np.concatenate([w[ii_orig] * C[ii_orig, jj], np.zeros(m)])
         y_hi = allowed if y_upper is None else (allowed & y_upper)
         if open_only is None:
-            clo = np.concatenate([np.zeros(nx), inst.fixed.astype(float)])
+            y_lo = inst.fixed if y_lower is None else (inst.fixed | y_lower)
+            clo = np.concatenate([np.zeros(nx), y_lo.astype(float)])
             chi = np.concatenate([np.ones(nx), y_hi.astype(float)])
         else:  # transport problem over the given open sites
             clo = np.concatenate([np.zeros(nx), open_only.astype(float)])
@@ -209,7 +246,17 @@ class CapacitatedPMedian:
         if time_limit is not None:  # building the model counts against the limit
             time_limit = max(time_limit - (time.perf_counter() - t_enter), 0.05)
         out = solve_mip(
-            cost, A, lo, hi, clo, chi, integer, relax=relax, time_limit=time_limit, start=start
+            cost,
+            A,
+            lo,
+            hi,
+            clo,
+            chi,
+            integer,
+            relax=relax,
+            time_limit=time_limit,
+            start=start,
+            options=options,
         )
         return out, (ii_orig, jj, nx)
 
@@ -238,45 +285,166 @@ class CapacitatedPMedian:
         x[len(ii) :] = inc.open_mask
         return inc.cost, (x, (ii, jj, len(ii)))
 
+    def _polish(self, obj: float, sol: Any, time_limit: float) -> tuple[float, Any]:
+        """The optimal single-source assignment to the open sites of ``sol`` (a generalised
+        assignment MIP in HiGHS, started from ``sol``), as a solution over every pair."""
+        inst = self.instance
+        x, (ii, jj, nx) = sol
+        y = x[nx:] > 0.5
+        site_of = np.full(inst.n, -1, dtype=np.int64)
+        on = x[:nx] > 0.5
+        site_of[ii[on]] = jj[on]
+        pi, pj = self._pairs(y)
+        start = np.concatenate([(site_of[pi] == pj).astype(float), y.astype(float)])
+        out, _parts = self._mip(
+            y, relax=False, time_limit=max(time_limit, 0.05), pairs=(pi, pj), start=start
+        )
+        if out.x is None or not out.objective < obj - 1e-9 * max(abs(obj), 1.0):
+            return obj, sol
+        took = out.x[: len(pi)] > 0.5
+        site_of[pi[took]] = pj[took]
+        x2 = np.zeros_like(x)
+        x2[:nx] = (site_of[ii] == jj).astype(float)
+        x2[nx:] = y
+        return float(out.objective), (x2, (ii, jj, nx))
+
     def _exact_single(
-        self, obj: float, sol: Any, remaining: float | None, meta: dict[str, Any]
+        self,
+        obj: float,
+        sol: Any,
+        remaining: float | None,
+        meta: dict[str, Any],
+        lam_unc: FloatArray,
     ) -> tuple[MipOutcome, float, Any, float]:
-        """LP bound, reduced-cost fixing against the incumbent, then the reduced MIP
-        started from the incumbent.  Returns (MIP outcome, objective, solution, bound)."""
+        """LP bound, the Lagrangian bound (knapsack subproblems, :mod:`._capacitated_lag`)
+        from the LP duals, Lagrangian-guided incumbents, LP reduced-cost and Lagrangian
+        fixing against the incumbent, then the reduced MIP started from the incumbent.
+        Returns (MIP outcome, objective, solution, bound)."""
         t0 = time.perf_counter()
-        lp, (ii, jj, nx) = self._mip(None, relax=True, time_limit=remaining)
+        inst = self.instance
+        rows = np.flatnonzero(inst.weights > 0)
+
+        def left() -> float:
+            if remaining is None:
+                return np.inf
+            return max(remaining - (time.perf_counter() - t0), 0.0)
+
+        ii, jj = self._pairs(None)
+        nx = len(ii)
+        use_lp = nx <= LP_MAX_PAIRS
+        if use_lp:
+            lp, _parts = self._mip(None, relax=True, time_limit=remaining)
+        else:  # the LP of the strong model costs more than it gives here: Lagrangian only
+            lp = MipOutcome("skipped", None, np.nan, -np.inf, 0.0)
         lb = lp.objective if lp.status == "optimal" else -np.inf
-        meta["lp_bound"] = lb
+        meta["lp_bound"] = lb if use_lp else None
+        meta["lp_seconds"] = round(time.perf_counter() - t0, 3)
+
         if lp.x is not None:  # LP-guided sites: the p largest y (fixed first), re-assigned
-            inst = self.instance
             score = np.where(inst.forbidden, -np.inf, lp.x[nx:] + 2.0 * inst.fixed)
             y_lp = np.zeros(inst.m, dtype=bool)
             y_lp[np.argsort(-score, kind="stable")[: self.p]] = True
-            budget = 5.0 if remaining is None else max(min(5.0, 0.1 * remaining), 0.05)
+            budget = max(min(5.0, 0.1 * left()), 0.05)
             o2, s2 = self._incumbent(y_lp, budget)
             if o2 < obj:
                 obj, sol = o2, s2
             meta["lp_guided_incumbent"] = o2
+        # Lagrangian relaxation of the assignment rows
+        t_lag = time.perf_counter()
+        w = inst.weights[rows]
+        allowed = ~inst.forbidden
+        W = w[:, None] * inst.cost[rows]
+        W = np.where(np.isfinite(W) & allowed[None, :], W, np.inf)
+        # start from the LP duals of the assignment rows, else the uncapacitated multipliers
+        lam0 = lam_unc.copy() if lp.row_dual is None else lp.row_dual[: len(rows)].copy()
+        lag_budget = min(LAG_SECONDS, LAG_SHARE * left())
+        lag = cl.lagrangian_cpmp(
+            W,
+            w,
+            self.capacity,
+            self.p,
+            allowed,
+            inst.fixed,
+            obj,
+            lam0,
+            deadline=time.perf_counter() + lag_budget,
+        )
+        iterations = lag.iterations
+        ub_fixed = obj  # the incumbent the fixing above was done against
+        tried = 0
+        t_heur = time.perf_counter()
+        heur_budget = min(LAG_HEURISTIC_SECONDS, 0.05 * left())
+        for y_l in lag.open_sets[::-1][:LAG_HEURISTIC_SETS]:
+            spent = time.perf_counter() - t_heur
+            if spent >= heur_budget:
+                break
+            o3, s3 = self._incumbent(y_l, max(heur_budget - spent, 0.05))
+            tried += 1
+            if o3 < obj - 1e-9 * max(abs(obj), 1.0):
+                obj, sol = o3, s3
+        if sol is not None:  # the exact assignment to the incumbent's sites
+            before = obj
+            obj, sol = self._polish(obj, sol, min(POLISH_SECONDS, 0.05 * left()))
+            meta["polished_incumbent"] = obj if obj < before else None
+        if obj < ub_fixed:  # fix against the improved incumbent at the best multipliers
+            lag = cl.lagrangian_cpmp(
+                W,
+                w,
+                self.capacity,
+                self.p,
+                allowed,
+                inst.fixed,
+                obj,
+                lag.lam,
+                deadline=time.perf_counter(),
+                max_iter=0,
+            )
+        meta.update(
+            lagrangian_bound=lag.bound,
+            lagrangian_iterations=iterations,
+            lagrangian_seconds=round(time.perf_counter() - t_lag, 3),
+            lagrangian_exact_knapsack=lag.exact_knapsack,
+            lagrangian_incumbent_sets=tried,
+            incumbent_before_mip=obj,
+        )
+        lb = max(lb, lag.bound)
         keep_x = np.ones(nx, dtype=bool)
-        y_up = np.ones(self.instance.m, dtype=bool)
-        if lp.col_dual is not None and np.isfinite(lb) and np.isfinite(obj):
+        y_up = np.ones(inst.m, dtype=bool)
+        if lp.col_dual is not None and np.isfinite(lp.objective) and np.isfinite(obj):
             tol = 1e-7 * max(abs(obj), 1.0)
             d = lp.col_dual
-            keep_x = lb + d[:nx] <= obj + tol
-            y_up = lb + d[nx:] <= obj + tol
-            keep_x &= y_up[jj]
+            keep_x = lp.objective + d[:nx] <= obj + tol
+            y_up = lp.objective + d[nx:] <= obj + tol
+        pos = np.full(inst.n, -1, dtype=np.int64)
+        pos[rows] = np.arange(len(rows))
+        y_up &= ~lag.site_closed
+        keep_x &= lag.keep_pair[pos[ii], jj]
+        keep_x &= y_up[jj]
+        y_lo = lag.site_open
         meta.update(pairs=int(nx), pairs_after_fixing=int(keep_x.sum()))
-        meta["sites_after_fixing"] = int((y_up & ~self.instance.forbidden).sum())
+        meta["sites_after_fixing"] = int((y_up & allowed).sum())
+        meta["sites_fixed_open"] = int((y_lo & ~inst.fixed).sum())
         start = None
         if sol is not None:
             xs = sol[0]
-            if np.all(keep_x[xs[:nx] > 0.5]) and np.all(y_up[xs[nx:] > 0.5]):
+            if (
+                np.all(keep_x[xs[:nx] > 0.5])
+                and np.all(y_up[xs[nx:] > 0.5])
+                and np.all(xs[nx:][y_lo] > 0.5)
+            ):
                 start = np.concatenate([xs[:nx][keep_x], xs[nx:]])
-        if remaining is not None:
-            remaining = max(remaining - (time.perf_counter() - t0), 0.1)
+        rest = None if remaining is None else max(left(), 0.1)
         pairs = (ii[keep_x], jj[keep_x])
         out, parts = self._mip(
-            None, relax=False, time_limit=remaining, pairs=pairs, y_upper=y_up, start=start
+            None,
+            relax=False,
+            time_limit=rest,
+            pairs=pairs,
+            y_upper=y_up,
+            y_lower=y_lo,
+            start=start,
+            options=MIP_OPTIONS if use_lp else None,
+            lag_cut=(lag.lam, lag.site_value) if LAG_CUTS else None,
         )
         bound = out.bound if np.isfinite(out.bound) else lb
         if out.x is not None and out.objective < obj:
@@ -293,9 +461,11 @@ class CapacitatedPMedian:
         or, single-source, the regret/shift/swap assignment with site re-centring
         (:mod:`._capacitated_ss`); its bound is the uncapacitated Lagrangian bound.
 
-        Single-source exact: that incumbent, the LP bound of the strong model, reduced-cost
-        fixing of pairs and sites that cannot beat the incumbent, then HiGHS on the reduced
-        model started from the incumbent."""
+        Single-source exact: that incumbent (and one from the LP's largest ``y``), the LP bound
+        of the strong model, the Lagrangian bound with 0-1 knapsacks per site
+        (:mod:`._capacitated_lag`, from the LP duals), the optimal assignment to the
+        incumbent's sites, LP reduced-cost and Lagrangian fixing of pairs and sites that cannot
+        beat the incumbent, then HiGHS on the reduced model started from the incumbent."""
         meth = check_method(method)
         tl = check_time_limit(time_limit)
         t0 = time.perf_counter()
@@ -330,9 +500,11 @@ class CapacitatedPMedian:
         if meth is Method.exact:
             remaining = None if tl is None else max(tl - (time.perf_counter() - t0), 0.1)
             if self.single_source:
-                meta.update(method="incumbent + LP reduced-cost fixing + HiGHS MIP")
+                meta.update(
+                    method="incumbent + LP + Lagrangian (knapsack) bound and fixing + HiGHS MIP"
+                )
                 meta["incumbent"] = obj
-                out, obj, sol, b = self._exact_single(obj, sol, remaining, meta)
+                out, obj, sol, b = self._exact_single(obj, sol, remaining, meta, lag.lam)
                 bound = max(bound, b)
             else:
                 meta.update(method="HiGHS MIP")

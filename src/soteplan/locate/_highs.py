@@ -42,6 +42,8 @@ class MipOutcome:
         Wall-clock seconds spent in HiGHS.
     col_dual
         Reduced costs of the columns (LP relaxations solved to optimality only).
+    row_dual
+        Row duals (same condition; ``cost − Aᵀ row_dual = col_dual`` when minimising).
     """
 
     status: str
@@ -50,6 +52,7 @@ class MipOutcome:
     bound: float
     seconds: float
     col_dual: NDArray[np.float64] | None = None
+    row_dual: NDArray[np.float64] | None = None
 
 
 def solve_mip(
@@ -175,11 +178,13 @@ def solve_mip(
                 threads=threads,
                 options=options,
             )
-    col_dual = None
+    col_dual = row_dual = None
     if is_mip:
         bound = float(info.mip_dual_bound)
     else:
         bound = objective if status == "optimal" else (-np.inf if not maximize else np.inf)
         if status == "optimal" and info.dual_solution_status == 2:
-            col_dual = np.asarray(h.getSolution().col_dual, dtype=np.float64)
-    return MipOutcome(status, x, objective, bound, time.perf_counter() - t0, col_dual)
+            hs = h.getSolution()
+            col_dual = np.asarray(hs.col_dual, dtype=np.float64)
+            row_dual = np.asarray(hs.row_dual, dtype=np.float64)
+    return MipOutcome(status, x, objective, bound, time.perf_counter() - t0, col_dual, row_dual)
