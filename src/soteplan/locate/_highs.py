@@ -9,6 +9,7 @@ objective, the proven dual bound and HiGHS' own status.  Time limits are in seco
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import highspy
@@ -71,7 +72,7 @@ def solve_mip(
     offset: float = 0.0,
     relax: bool = False,
     threads: int = 1,
-    options: dict[str, float | bool] | None = None,
+    options: Mapping[str, float | bool | str] | None = None,
 ) -> MipOutcome:
     """Solve ``min/max cost @ x + offset`` subject to row and column bounds with HiGHS.
 
