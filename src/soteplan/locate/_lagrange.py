@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -180,6 +181,23 @@ def lagrangian_bound(
         lam = np.partition(WCs, 1, axis=1)[:, 1].copy()
     else:
         lam = WCs[:, 0].copy()
+    if (kern := jit_kernels(C.size)) is not None and max_iter > 0:
+        return _bound_compiled(
+            kern,
+            C,
+            w,
+            WCs,
+            sites,
+            fixed_sub,
+            free,
+            k,
+            lam,
+            upper,
+            max_iter,
+            deadline,
+            tol,
+            stall_limit,
+        )
     P: _Pairs | None = None
     WCt: FloatArray | None = None
     buf = np.empty(0)
@@ -245,6 +263,76 @@ def lagrangian_bound(
     rho = np.zeros(m)
     rho[sites] = best_rho_sub
     return LagrangeOutcome(best_b, best_lam, rho, it, best_open, best_obj)
+
+
+JIT_CHUNK = 32  # compiled subgradient steps between two looks at the deadline
+
+
+def _bound_compiled(
+    kern: Any,
+    C: FloatArray,
+    w: FloatArray,
+    WCs: FloatArray,
+    sites: IntArray,
+    fixed_sub: BoolArray,
+    free: IntArray,
+    k: int,
+    lam: FloatArray,
+    upper: float,
+    max_iter: int,
+    deadline: float | None,
+    tol: float,
+    stall_limit: int,
+) -> LagrangeOutcome:
+    """:func:`lagrangian_bound`'s loop in one compiled kernel (``_swap_numba.subgradient``):
+    the same steps, step-size rule, stopping rules and primal checks, with each row's pairs
+    visited in ascending order up to its multiplier (one ``argsort`` per call) instead of
+    the pair list; the deadline is looked at every :data:`JIT_CHUNK` steps."""
+    n, ms = WCs.shape
+    m = C.shape[1]
+    order = np.argsort(WCs, axis=1, kind="stable").astype(np.int64)
+    Cs = np.ascontiguousarray(C[:, sites])
+    state = np.array([2.0, 0.0, -np.inf, float(upper), 0.0, 0.0])
+    lam = np.ascontiguousarray(lam, dtype=np.float64)
+    best_lam = lam.copy()
+    best_rho = np.zeros(ms)
+    best_y = np.zeros(ms, dtype=np.bool_)
+    rho, y, g = np.zeros(ms), np.zeros(ms, dtype=np.bool_), np.zeros(n)
+    fs = np.ascontiguousarray(fixed_sub, dtype=np.bool_)
+    fr = free.astype(np.int64)
+    while state[4] < max_iter:
+        steps = int(min(JIT_CHUNK, max_iter - state[4]))
+        done = kern.subgradient(
+            WCs,
+            order,
+            Cs,
+            w,
+            lam,
+            k,
+            fr,
+            fs,
+            steps,
+            stall_limit,
+            tol,
+            state,
+            best_lam,
+            best_rho,
+            best_y,
+            rho,
+            y,
+            g,
+        )
+        if done or (deadline is not None and time.perf_counter() > deadline):
+            break
+    rho_full = np.zeros(m)
+    rho_full[sites] = best_rho
+    best_open: BoolArray | None = None
+    if state[5] > 0:
+        best_open = np.zeros(m, dtype=bool)
+        best_open[sites[best_y]] = True
+    return LagrangeOutcome(
+        float(state[2]), best_lam, rho_full, int(state[4]), best_open, float(state[3])
+    )
 
 
 def fix_by_reduced_cost(

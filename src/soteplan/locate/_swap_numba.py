@@ -200,3 +200,113 @@ def greedy_fill(C, w, p, cand, open_mask, d1):  # type: ignore[no-untyped-def]
                 d1[i] = cj
         for u in range(m):
             gain[u] -= delta[u]
+
+
+@njit(cache=True)
+def subgradient(  # type: ignore[no-untyped-def]
+    WCs,
+    order,
+    Cs,
+    w,
+    lam,
+    k,
+    free,
+    fixed_sub,
+    n_iter,
+    stall_limit,
+    tol,
+    state,
+    best_lam,
+    best_rho,
+    best_y,
+    rho,
+    y,
+    g,
+):
+    """``n_iter`` subgradient steps of :func:`soteplan.locate._lagrange.lagrangian_bound`
+    on the rows' pairs cheaper than their multiplier (``order``: each row's sites by
+    ascending ``WCs``, so a row stops at its first pair not below ``λ_i``).
+
+    ``state`` = [theta, stall, best bound, best primal objective, iterations done, found]
+    carries the loop between calls (the caller checks its deadline in between); ``lam``,
+    ``best_lam``, ``best_rho`` and ``best_y`` (the best primal site set, ``found`` = 1 when
+    one beat the upper bound given) are updated in place.  Returns 1 when a stopping rule
+    of the numpy loop fired (bound within ``tol`` of the primal, step size below 10⁻³, zero
+    subgradient), else 0."""
+    n, ms = WCs.shape
+    nf = free.shape[0]
+    rf = np.empty(nf)
+    for _ in range(n_iter):
+        state[4] += 1.0
+        it = int(state[4])
+        rho[:] = 0.0
+        for i in range(n):
+            li = lam[i]
+            for r in range(ms):
+                j = order[i, r]
+                v = WCs[i, j]
+                if not (v < li):
+                    break
+                rho[j] += v - li
+        y[:] = fixed_sub
+        val = 0.0
+        for i in range(n):
+            val += lam[i]
+        for j in range(ms):
+            if fixed_sub[j]:
+                val += rho[j]
+        if k > 0:
+            if k >= nf:
+                for t in range(nf):
+                    y[free[t]] = True
+                    val += rho[free[t]]
+            else:
+                for t in range(nf):
+                    rf[t] = rho[free[t]]
+                pick = np.argsort(rf, kind="mergesort")[:k]
+                for t in range(k):
+                    y[free[pick[t]]] = True
+                    val += rf[pick[t]]
+        if val > state[2] + 1e-12 * max(abs(val), 1.0):
+            state[2] = val
+            best_lam[:] = lam
+            best_rho[:] = rho
+            state[1] = 0.0
+        else:
+            state[1] += 1.0
+            if state[1] >= stall_limit:
+                state[0] /= 2.0
+                state[1] = 0.0
+        if it % 10 == 1:
+            obj = 0.0
+            for i in range(n):
+                d = np.inf
+                for j in range(ms):
+                    if y[j] and Cs[i, j] < d:
+                        d = Cs[i, j]
+                obj += w[i] * d
+            if obj < state[3]:
+                state[3] = obj
+                best_y[:] = y
+                state[5] = 1.0
+        if state[3] - state[2] <= tol * max(abs(state[3]), 1.0) or state[0] < 1e-3:
+            return 1
+        norm = 0.0
+        for i in range(n):
+            li = lam[i]
+            c = 0
+            for r in range(ms):
+                j = order[i, r]
+                if not (WCs[i, j] < li):
+                    break
+                if y[j]:
+                    c += 1
+            g[i] = 1.0 - c
+            norm += g[i] * g[i]
+        if norm == 0.0:
+            return 1
+        step = state[0] * (state[3] - val) / norm
+        for i in range(n):
+            v = lam[i] + step * g[i]
+            lam[i] = v if v > 0.0 else 0.0
+    return 0
