@@ -17,6 +17,24 @@ def _dense_value(C, w, lam, p, allowed, fixed):
     return float(lam.sum() + rho[fixed].sum() + rho[pick].sum())
 
 
+def _instance(seed, n, m, p, levels):
+    """Integer costs with ties, one candidate closed and one fixed open (p > 1), and a loose
+    upper bound; ``None`` when too few candidates remain for ``p``."""
+    rng = np.random.default_rng(seed)
+    p = min(p, m - 1) if m > 1 else 1
+    C = rng.integers(0, levels, (n, m)).astype(float)
+    w = rng.integers(1, 9, n).astype(float)
+    allowed = np.ones(m, bool)
+    if m > p + 1:
+        allowed[rng.integers(0, m)] = False  # one candidate closed
+    fixed = np.zeros(m, bool)
+    if p > 1:
+        fixed[np.flatnonzero(allowed)[0]] = True
+    if int(allowed.sum()) < p:
+        return None
+    return C, w, p, allowed, fixed, float(w @ C.min(axis=1)) * 3 + 1.0
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -29,19 +47,10 @@ def test_pair_and_dense_passes_give_the_same_bound(seed, n, m, p, levels):
     """The pair list (each row's cheapest sites, grown where a multiplier passes them) and
     the dense pass compute the same multipliers and bound, and the reported bound is the
     dense L(λ) at the reported multipliers (so it is a valid lower bound)."""
-    rng = np.random.default_rng(seed)
-    p = min(p, m - 1) if m > 1 else 1
-    C = rng.integers(0, levels, (n, m)).astype(float)
-    w = rng.integers(1, 9, n).astype(float)
-    allowed = np.ones(m, bool)
-    if m > p + 1:
-        allowed[rng.integers(0, m)] = False  # one candidate closed
-    fixed = np.zeros(m, bool)
-    if p > 1:
-        fixed[np.flatnonzero(allowed)[0]] = True
-    if int(allowed.sum()) < p:
+    inst = _instance(seed, n, m, p, levels)
+    if inst is None:
         return
-    ub = float(w @ C.min(axis=1)) * 3 + 1.0
+    C, w, p, allowed, fixed, ub = inst
     saved = (lagrange.DENSE_RATIO, lagrange.PREFIX_START)
     try:
         lagrange.DENSE_RATIO, lagrange.PREFIX_START = 1e9, 2  # pairs, grown from 2 per row
@@ -71,22 +80,12 @@ def test_compiled_subgradient_gives_a_valid_bound_like_the_numpy_loop(seed, n, m
     valid lower bound), its reduced costs are those of L at them, its primal solution (if
     any) has the objective it reports, and after the same number of steps it is as strong
     as the numpy one up to the tie-breaking of equal reduced costs."""
-    pytest.importorskip("numba")
     from soteplan.locate import _swap
 
-    rng = np.random.default_rng(seed)
-    p = min(p, m - 1) if m > 1 else 1
-    C = rng.integers(0, levels, (n, m)).astype(float)
-    w = rng.integers(1, 9, n).astype(float)
-    allowed = np.ones(m, bool)
-    if m > p + 1:
-        allowed[rng.integers(0, m)] = False
-    fixed = np.zeros(m, bool)
-    if p > 1:
-        fixed[np.flatnonzero(allowed)[0]] = True
-    if int(allowed.sum()) < p:
+    inst = _instance(seed, n, m, p, levels)
+    if inst is None:
         return
-    ub = float(w @ C.min(axis=1)) * 3 + 1.0
+    C, w, p, allowed, fixed, ub = inst
     saved = _swap.JIT_MIN_SIZE
     try:
         _swap.JIT_MIN_SIZE = 0

@@ -335,31 +335,44 @@ def _bound_compiled(
     )
 
 
+def _site_penalties(
+    lag: LagrangeOutcome, p: int, allowed: BoolArray, fixed: BoolArray
+) -> tuple[FloatArray, FloatArray, BoolArray] | None:
+    """Least rise of the Lagrangian bound when a site is forced open (``ρ_j − ρ_(k)``, 0 for
+    the sites the Lagrangian solution opens, ``inf`` for disallowed ones) and when an opened
+    site is forced closed (``ρ_(k+1) − ρ_j``), with the Lagrangian solution's free sites;
+    ``None`` when the ``k`` free sites to open leave no choice."""
+    rho = lag.rho
+    free = np.flatnonzero(allowed & ~fixed)
+    k = p - int(fixed.sum())
+    if k <= 0 or k >= len(free):
+        return None
+    order = free[np.argsort(rho[free], kind="stable")]
+    chosen = np.zeros_like(allowed)
+    chosen[order[:k]] = True
+    open_pen = np.zeros(len(rho))
+    open_pen[free] = np.maximum(rho[free] - rho[order[k - 1]], 0.0)
+    open_pen[~allowed] = np.inf
+    close_pen = np.zeros(len(rho))
+    close_pen[order[:k]] = rho[order[k]] - rho[order[:k]]
+    return open_pen, close_pen, chosen
+
+
 def fix_by_reduced_cost(
     lag: LagrangeOutcome, p: int, allowed: BoolArray, fixed: BoolArray, upper: float
 ) -> tuple[BoolArray, BoolArray]:
     """Lagrangian variable fixing: close site ``j`` if forcing it open pushes the bound
     above ``upper``; force it open if closing it does.  Returns (closed, forced_open).
     Any solution better than ``upper`` respects both."""
-    rho = lag.rho
-    free = np.flatnonzero(allowed & ~fixed)
-    k = p - int(fixed.sum())
     closed = ~allowed
     forced = fixed.copy()
-    if k <= 0 or k >= len(free):
+    pens = _site_penalties(lag, p, allowed, fixed)
+    if pens is None:
         return closed, forced
-    order = free[np.argsort(rho[free], kind="stable")]
-    rho_k = rho[order[k - 1]]  # largest chosen
-    rho_k1 = rho[order[k]]  # smallest not chosen
-    chosen = np.zeros_like(allowed)
-    chosen[order[:k]] = True
-    base = lag.bound
-    eps = 1e-9 * max(abs(upper), 1.0)
-    out = np.flatnonzero(allowed & ~fixed & ~chosen)
-    closed = closed.copy()
-    closed[out[base + rho[out] - rho_k > upper + eps]] = True
-    inn = np.flatnonzero(chosen)
-    forced[inn[base + rho_k1 - rho[inn] > upper + eps]] = True
+    open_pen, close_pen, chosen = pens
+    limit = upper + 1e-9 * max(abs(upper), 1.0) - lag.bound
+    closed = closed | (allowed & ~fixed & ~chosen & (open_pen > limit))
+    forced = forced | (chosen & (close_pen > limit))
     return closed, forced
 
 
@@ -382,19 +395,11 @@ def service_caps(
     in no solution that good; the cap of row ``i`` is its largest remaining ``c_ij``
     (``inf`` and ``None`` where the argument excludes nothing, e.g. ``k`` out of range).
     """
-    n, m = C.shape
-    caps = np.full(n, np.inf)
-    free = np.flatnonzero(allowed & ~fixed)
-    k = p - int(fixed.sum())
-    if k <= 0 or k >= len(free) or not np.isfinite(lag.bound):
-        return caps, None
-    rho = lag.rho
-    order = free[np.argsort(rho[free], kind="stable")]
-    pen = np.zeros(m)
-    pen[free] = np.maximum(rho[free] - rho[order[k - 1]], 0.0)
-    pen[~allowed] = np.inf
-    eps = 1e-9 * max(abs(upper), 1.0)
-    slack = upper + eps - lag.bound - pen  # per site: room left for the pair's reduced cost
+    pens = _site_penalties(lag, p, allowed, fixed)
+    if pens is None or not np.isfinite(lag.bound):
+        return np.full(C.shape[0], np.inf), None
+    # per site: room left for the pair's reduced cost
+    slack = upper + 1e-9 * max(abs(upper), 1.0) - lag.bound - pens[0]
     WC = w[:, None] * C
     ok = (slack[None, :] >= 0) & (WC - lag.lam[:, None] <= slack[None, :])
     caps = np.where(ok, C, -np.inf).max(axis=1)
