@@ -105,3 +105,62 @@ def test_compiled_subgradient_gives_a_valid_bound_like_the_numpy_loop(seed, n, m
     # same start and rules: integer data, so equal unless tied reduced costs were split
     # differently; never far apart
     assert a.bound >= b.bound - 0.05 * abs(b.bound) - 1e-6
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(5, 50),
+    m=st.integers(3, 30),
+    p=st.integers(1, 6),
+    levels=st.integers(2, 40),
+    compact=st.booleans(),
+)
+def test_compiled_subgradient_on_shared_sorted_rows_is_exact_for_the_node(
+    seed, n, m, p, levels, compact
+):
+    """A branch-and-bound node's bound on sorted rows built for more sites (its parent's,
+    some of them now closed), or compacted to its own: the bound is the dense L(λ) of the
+    node's sites at its multipliers, closed sites get no reduced cost and are never
+    opened, and the primal solution has the objective reported."""
+    from soteplan.locate import _swap, _swap_numba
+
+    inst = _instance(seed, n, m, p, levels)
+    if inst is None:
+        return
+    C, w, p, allowed, fixed, ub = inst
+    rows = lagrange.SortedRows.build(C, w, np.ones(m, bool))
+    if compact:
+        rows = rows.subset(allowed, _swap_numba)
+    lam0 = np.sort(w[:, None] * C, axis=1)[:, min(1, m - 1)].copy()
+    saved = _swap.JIT_MIN_SIZE
+    try:
+        _swap.JIT_MIN_SIZE = 0
+        a = lagrange.lagrangian_bound(
+            C, w, p, allowed, fixed, ub, max_iter=120, lam0=lam0, rows=rows
+        )
+    finally:
+        _swap.JIT_MIN_SIZE = saved
+    assert a.bound == pytest.approx(_dense_value(C, w, a.lam, p, allowed, fixed), abs=1e-7)
+    rho = np.minimum(w[:, None] * C - a.lam[:, None], 0.0).sum(axis=0)
+    assert np.allclose(a.rho[allowed], rho[allowed], atol=1e-7)
+    assert not a.rho[~allowed].any()
+    if a.best_open is not None:
+        assert a.best_open.sum() == p and not (a.best_open & ~allowed).any()
+        assert fixed[allowed].sum() == (a.best_open & fixed).sum()
+        assert a.best_obj == pytest.approx(float(w @ C[:, a.best_open].min(axis=1)))
+
+
+def test_sorted_rows_must_cover_the_node(monkeypatch):
+    """Sorted rows that leave out an allowed site are refused (the bound would be wrong)."""
+    from soteplan.locate import _swap
+
+    monkeypatch.setattr(_swap, "JIT_MIN_SIZE", 0)
+    C, w, p, _, fixed, ub = _instance(4, 20, 10, 3, 9)
+    some = np.ones(10, bool)
+    some[3] = False
+    rows = lagrange.SortedRows.build(C, w, some)
+    with pytest.raises(ValueError, match="outside the sorted rows"):
+        lagrange.lagrangian_bound(
+            C, w, p, np.ones(10, bool), fixed, ub, lam0=np.ones(20), rows=rows, max_iter=5
+        )

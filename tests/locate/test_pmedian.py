@@ -282,9 +282,18 @@ def test_adding_a_candidate_never_worsens(seed, p, make_euclid):
     assert more.objective <= base.objective + 1e-9 * base.objective
 
 
+@pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize(("seed", "p"), [(21, 3), (22, 4), (23, 5)])
-def test_lagrangian_branch_and_bound_equals_brute_force(seed, p, make_euclid):
-    """B&B from a deliberately poor incumbent (enumeration disabled) finds the optimum."""
+def test_lagrangian_branch_and_bound_equals_brute_force(
+    seed, p, compiled, make_euclid, monkeypatch
+):
+    """B&B from a deliberately poor incumbent (enumeration disabled) finds the optimum,
+    with the numpy bound and with the compiled one (sorted rows reused and compacted down
+    the tree)."""
+    from soteplan.locate import _swap
+
+    if compiled:
+        monkeypatch.setattr(_swap, "JIT_MIN_SIZE", 0)
     cost, w = make_euclid(40, 12, seed)
     allowed, none = np.ones(12, bool), np.zeros(12, bool)
     start = np.zeros(12, bool)
@@ -304,6 +313,85 @@ def test_lagrangian_branch_and_bound_equals_brute_force(seed, p, make_euclid):
     assert ub == pytest.approx(brute_pmedian(cost, w, p), rel=1e-9)
     assert lower == pytest.approx(ub)
     assert best.sum() == p and core.objective_of(cost, w, best) == pytest.approx(ub)
+
+
+def test_sorted_rows_subset_equals_a_fresh_sort(make_euclid):
+    """Compacting a node's sorted rows to fewer sites gives what sorting them anew gives
+    (ties included: the compaction keeps the stable order)."""
+    from soteplan.locate import _lagrange as lagrange
+    from soteplan.locate import _swap_numba
+
+    cost, w = make_euclid(30, 20, 3)
+    cost = np.round(cost, 0)  # ties
+    allowed = np.ones(20, bool)
+    allowed[[2, 5]] = False
+    rows = lagrange.SortedRows.build(cost, w, allowed)
+    sub = allowed.copy()
+    sub[[0, 7, 8, 19]] = False
+    a = rows.subset(sub, _swap_numba)
+    b = lagrange.SortedRows.build(cost, w, sub)
+    assert (a.sites == b.sites).all()
+    assert (a.V == b.V).all() and (a.J == b.J).all() and (a.WT == b.WT).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    m=st.integers(2, 9),
+    k=st.integers(1, 4),
+    levels=st.sampled_from([3, 1000]),
+    nforced=st.integers(0, 2),
+    cut=st.sampled_from([None, 0.999, 1.0, 1.001]),
+)
+@example(seed=1, m=6, k=3, levels=3, nforced=0, cut=1.0)
+def test_compiled_enumeration_equals_brute_force(seed, m, k, levels, nforced, cut):
+    """The compiled depth-first enumeration (with its subtree cuts) finds the best
+    completion of the forced sites, ties and an upper bound at, below and above the
+    optimum included; the numpy enumeration agrees."""
+    from soteplan.locate import _swap_numba
+
+    rng = np.random.default_rng(seed)
+    n = 12
+    cost = rng.integers(0, levels, (n, m)).astype(float)
+    w = rng.integers(1, 4, n).astype(float)
+    forced = np.zeros(m, bool)
+    forced[rng.choice(m, min(nforced, m - 1), replace=False)] = True
+    k = min(k, m - int(forced.sum()))
+    p = k + int(forced.sum())
+    opt = brute_pmedian(cost, w, p, fixed=np.flatnonzero(forced).tolist())
+    upper = np.inf if cut is None else opt * cut + (cut - 1.0)
+    free = np.flatnonzero(~forced)
+    base = cost[:, forced].min(axis=1) if forced.any() else np.full(n, np.inf)
+    pos = np.empty(k, dtype=np.int64)
+    got = _swap_numba.enumerate_subsets(
+        np.ascontiguousarray(cost[:, free].T), w, base, k, upper, pos
+    )
+    y_np, obj_np = core.enumerate_best(cost, w, p, np.ones(m, bool), forced, upper=upper)
+    if opt < upper:
+        assert got == pytest.approx(opt)
+        assert len(set(pos.tolist())) == k and pos.min() >= 0
+        y = forced.copy()
+        y[free[pos]] = True
+        assert core.objective_of(cost, w, y) == pytest.approx(opt)
+        assert obj_np == pytest.approx(opt) and y_np.sum() == p
+    else:
+        assert pos[0] == -1 and got == upper
+        assert obj_np == np.inf and (y_np == forced).all()
+
+
+def test_enumeration_compiled_and_numpy_agree_on_a_large_matrix(make_euclid, monkeypatch):
+    """Above the compiled-kernel size the enumeration runs compiled; the numpy path
+    (kernels switched off) gives the same objective."""
+    cost, w = make_euclid(400, 300, 5)
+    allowed = np.zeros(300, bool)
+    allowed[:14] = True
+    forced = np.zeros(300, bool)
+    forced[0] = True
+    y1, o1 = core.enumerate_best(cost, w, 4, allowed, forced)
+    monkeypatch.setattr(core, "jit_kernels", lambda size=None: None)
+    y2, o2 = core.enumerate_best(cost, w, 4, allowed, forced)
+    assert o1 == pytest.approx(o2, rel=1e-12)
+    assert y1.sum() == y2.sum() == 4 and y1[0] and not y1[14:].any()
 
 
 @pytest.mark.parametrize("solver", ["auto", "bb", "radius"])

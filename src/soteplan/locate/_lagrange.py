@@ -139,6 +139,44 @@ def _value(
     return float(lam.sum() + rho[y].sum()), rho, y, t < 0.0
 
 
+@dataclass(frozen=True, eq=False)
+class SortedRows:
+    """Each row's weighted costs ``w_i c_ij`` over ``sites`` in ascending order (``V``) and
+    their positions in ``sites`` (``J``), for the compiled subgradient loop.  Sorting is
+    most of a node's set-up, so branch and bound builds this once for its root and each
+    node's bound only switches sites off (``allowed`` must lie within ``sites``)."""
+
+    sites: IntArray
+    V: FloatArray
+    J: IntArray
+    WT: FloatArray  # the weighted costs site by site, unsorted (ms × n)
+
+    @classmethod
+    def build(cls, C: FloatArray, w: FloatArray, allowed: BoolArray) -> SortedRows:
+        sites = np.flatnonzero(allowed)
+        return cls.from_weighted(w[:, None] * C[:, sites], sites)
+
+    def subset(self, allowed: BoolArray, kern: Any) -> SortedRows:
+        """The sorted rows of the ``allowed`` sites among these (a compaction, no sort)."""
+        keep = allowed[self.sites]
+        newpos = np.full(len(self.sites), -1, dtype=np.int64)
+        newpos[keep] = np.arange(int(keep.sum()))
+        n = self.V.shape[0]
+        ms_new = int(keep.sum())
+        V2 = np.empty((n, ms_new))
+        J2 = np.empty((n, ms_new), dtype=np.int64)
+        kern.compact_rows(self.V, self.J, newpos, ms_new, V2, J2)
+        return SortedRows(self.sites[keep], V2, J2, np.ascontiguousarray(self.WT[keep]))
+
+    @classmethod
+    def from_weighted(cls, WCs: FloatArray, sites: IntArray) -> SortedRows:
+        order = np.argsort(WCs, axis=1, kind="stable")
+        V = np.ascontiguousarray(np.take_along_axis(WCs, order, axis=1))
+        return cls(
+            sites, V, np.ascontiguousarray(order, dtype=np.int64), np.ascontiguousarray(WCs.T)
+        )
+
+
 def lagrangian_bound(
     C: FloatArray,
     w: FloatArray,
@@ -152,6 +190,7 @@ def lagrangian_bound(
     tol: float = 1e-7,
     lam0: FloatArray | None = None,
     stall_limit: int = 30,
+    rows: SortedRows | None = None,
 ) -> LagrangeOutcome:
     """Subgradient optimisation of the Lagrangian relaxation of the assignment constraints
     (Beasley 1993): ``L(λ) = Σλ_i + min_{|y|=p} Σ_j y_j Σ_i min(0, w_i c_ij − λ_i)``.
@@ -159,9 +198,39 @@ def lagrangian_bound(
     Only the allowed sites take part (closed sites, e.g. fixed closed in a branch-and-bound
     node, get ``rho = 0``); each iteration works on the rows' cheapest candidates (module
     docstring) and evaluates the primal solution ``y`` every tenth iteration (a free upper
-    bound).
+    bound).  ``rows``: the sorted rows of a superset of ``allowed`` (see
+    :class:`SortedRows`), used by the compiled loop instead of sorting again.
     """
     m = C.shape[1]
+    if (
+        rows is not None
+        and lam0 is not None
+        and max_iter > 0
+        and (kern := jit_kernels(C.size)) is not None
+    ):
+        active = np.zeros(m, dtype=bool)
+        active[rows.sites] = True
+        if (allowed & ~active).any():
+            raise ValueError("allowed sites outside the sorted rows")
+        act = allowed[rows.sites]
+        fixed_sub = fixed[rows.sites] & act
+        free = np.flatnonzero(act & ~fixed_sub)
+        k = p - int(fixed_sub.sum())
+        return _bound_compiled(
+            kern,
+            rows,
+            act,
+            fixed_sub,
+            free,
+            k,
+            lam0.copy(),
+            upper,
+            max_iter,
+            deadline,
+            tol,
+            stall_limit,
+            m,
+        )
     sites = np.flatnonzero(allowed)
     ms = len(sites)
     WCs = w[:, None] * C[:, sites]
@@ -184,10 +253,8 @@ def lagrangian_bound(
     if (kern := jit_kernels(C.size)) is not None and max_iter > 0:
         return _bound_compiled(
             kern,
-            C,
-            w,
-            WCs,
-            sites,
+            SortedRows.from_weighted(WCs, sites),
+            np.ones(ms, dtype=bool),
             fixed_sub,
             free,
             k,
@@ -197,6 +264,7 @@ def lagrangian_bound(
             deadline,
             tol,
             stall_limit,
+            m,
         )
     P: _Pairs | None = None
     WCt: FloatArray | None = None
@@ -270,10 +338,8 @@ JIT_CHUNK = 32  # compiled subgradient steps between two looks at the deadline
 
 def _bound_compiled(
     kern: Any,
-    C: FloatArray,
-    w: FloatArray,
-    WCs: FloatArray,
-    sites: IntArray,
+    rows: SortedRows,
+    active: BoolArray,
     fixed_sub: BoolArray,
     free: IntArray,
     k: int,
@@ -283,30 +349,30 @@ def _bound_compiled(
     deadline: float | None,
     tol: float,
     stall_limit: int,
+    m: int,
 ) -> LagrangeOutcome:
     """:func:`lagrangian_bound`'s loop in one compiled kernel (``_swap_numba.subgradient``):
     the same steps, step-size rule, stopping rules and primal checks, with each row's pairs
-    visited in ascending order up to its multiplier (one ``argsort`` per call) instead of
-    the pair list; the deadline is looked at every :data:`JIT_CHUNK` steps."""
-    n, ms = WCs.shape
-    m = C.shape[1]
-    order = np.argsort(WCs, axis=1, kind="stable").astype(np.int64)
-    Cs = np.ascontiguousarray(C[:, sites])
+    visited in ascending order up to its multiplier (``rows``, sorted once) instead of the
+    pair list; the deadline is looked at every :data:`JIT_CHUNK` steps.  ``active``,
+    ``fixed_sub`` and ``free`` are over ``rows.sites``."""
+    n, ms = rows.V.shape
     state = np.array([2.0, 0.0, -np.inf, float(upper), 0.0, 0.0])
     lam = np.ascontiguousarray(lam, dtype=np.float64)
     best_lam = lam.copy()
     best_rho = np.zeros(ms)
     best_y = np.zeros(ms, dtype=np.bool_)
     rho, y, g = np.zeros(ms), np.zeros(ms, dtype=np.bool_), np.zeros(n)
+    act = np.ascontiguousarray(active, dtype=np.bool_)
     fs = np.ascontiguousarray(fixed_sub, dtype=np.bool_)
     fr = free.astype(np.int64)
     while state[4] < max_iter:
         steps = int(min(JIT_CHUNK, max_iter - state[4]))
         done = kern.subgradient(
-            WCs,
-            order,
-            Cs,
-            w,
+            rows.V,
+            rows.J,
+            rows.WT,
+            act,
             lam,
             k,
             fr,
@@ -325,11 +391,11 @@ def _bound_compiled(
         if done or (deadline is not None and time.perf_counter() > deadline):
             break
     rho_full = np.zeros(m)
-    rho_full[sites] = best_rho
+    rho_full[rows.sites] = best_rho
     best_open: BoolArray | None = None
     if state[5] > 0:
         best_open = np.zeros(m, dtype=bool)
-        best_open[sites[best_y]] = True
+        best_open[rows.sites[best_y]] = True
     return LagrangeOutcome(
         float(state[2]), best_lam, rho_full, int(state[4]), best_open, float(state[3])
     )

@@ -27,8 +27,20 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
-from soteplan.locate._lagrange import LagrangeOutcome, fix_by_reduced_cost, lagrangian_bound
-from soteplan.locate._swap import SwapSearch, greedy, heuristic, interchange, objective_of
+from soteplan.locate._lagrange import (
+    LagrangeOutcome,
+    SortedRows,
+    fix_by_reduced_cost,
+    lagrangian_bound,
+)
+from soteplan.locate._swap import (
+    SwapSearch,
+    greedy,
+    heuristic,
+    interchange,
+    jit_kernels,
+    objective_of,
+)
 
 __all__ = [
     "LagrangeOutcome",
@@ -63,9 +75,13 @@ def enumerate_best(
     forced: BoolArray,
     *,
     chunk: int = 4096,
+    upper: float = np.inf,
 ) -> tuple[BoolArray, float]:
     """Exact p-median by complete enumeration of the free sites (after Lagrangian fixing
-    the residual problem is often tiny).  Vectorised over chunks of combinations."""
+    the residual problem is often tiny).  Compiled (``_swap_numba.enumerate_subsets``: a
+    depth-first walk that cuts subtrees which cannot beat ``upper`` or the best found),
+    else vectorised over chunks of combinations.  Returns the best solution and its
+    objective; with ``upper`` given, ``(forced, inf)`` when no solution is below it."""
     from itertools import combinations, islice
 
     free = np.flatnonzero(allowed & ~forced)
@@ -81,6 +97,17 @@ def enumerate_best(
         improvable = Cf.min(axis=1) < base
         const = float(w[~improvable] @ base[~improvable])
         Cf, wr, br = Cf[improvable], w[improvable], base[improvable]
+        kern = jit_kernels(C.size)
+        if kern is not None:
+            pos = np.empty(k, dtype=np.int64)
+            kern.enumerate_subsets(
+                np.ascontiguousarray(Cf.T), wr, np.ascontiguousarray(br), k, upper - const, pos
+            )
+            y = forced.copy()
+            if pos[0] < 0:
+                return y, np.inf
+            y[free[pos]] = True
+            return y, float(w @ C[:, y].min(axis=1))
         it = combinations(range(len(free)), k)
         while True:
             block = np.array(list(islice(it, chunk)), dtype=np.int64)
@@ -95,7 +122,20 @@ def enumerate_best(
                 best_obj, best_combo = float(obj[i]), free[block[i]]
     y = forced.copy()
     y[best_combo] = True
+    if not best_obj < upper:
+        return forced.copy(), np.inf
     return y, best_obj
+
+
+# A node whose fixing closed sites is bounded again only when it forced a site open or
+# closed at least this share of its free sites; otherwise it branches on the reduced node
+# at once (the repeat rarely prunes it and cost as much as the node: pmed39's shape 38 →
+# 23 CPU s, pmed36's 14 → 10 s, under load; docs/benchmarks.md, seventh pass).
+REFIX_SHARE = 0.5
+# A node's bound reuses its parent's sorted rows while at least this share of their sites
+# is still allowed, else compacts them to its own sites (a filter, no sort; rows walking
+# past many closed sites cost more than the compaction).
+RESORT_SHARE = 0.95
 
 
 def lagrangian_branch_and_bound(
@@ -118,16 +158,19 @@ def lagrangian_branch_and_bound(
     Returns (best open mask, its objective, proven lower bound, nodes, finished).
     """
     rel = 1e-7
-    stack: list[tuple[BoolArray, BoolArray, FloatArray | None, float]] = [
-        (allowed.copy(), forced.copy(), lam0, -np.inf)
+    stack: list[tuple[BoolArray, BoolArray, FloatArray | None, float, SortedRows | None]] = [
+        (allowed.copy(), forced.copy(), lam0, -np.inf, None)
     ]
     nodes = 0
     finished = True
+    # a node's sites lie within its parent's: the parent's sorted rows serve it while
+    # most of their sites are still allowed (else the rows walk past many closed sites)
+    kern = jit_kernels(C.size)
     while stack:
         if deadline is not None and time.perf_counter() > deadline:
             finished = False
             break
-        al, fo, lam, pb = stack.pop()
+        al, fo, lam, pb, rows = stack.pop()
         if pb >= ub * (1 - rel):
             continue
         nodes += 1
@@ -137,10 +180,15 @@ def lagrangian_branch_and_bound(
             if k < 0 or k > n_free:
                 break  # infeasible node
             if enumeration_size(n_free, k) * C.shape[0] * max(k, 1) <= enum_limit:
-                y, obj = enumerate_best(C, w, p, al, fo)
+                y, obj = enumerate_best(C, w, p, al, fo, upper=ub)
                 if obj < ub:
                     best, ub = y, obj
                 break
+            if kern is not None:
+                if rows is None:
+                    rows = SortedRows.build(C, w, al)
+                elif al.sum() < RESORT_SHARE * len(rows.sites):
+                    rows = rows.subset(al, kern)
             lag = lagrangian_bound(
                 C,
                 w,
@@ -152,6 +200,7 @@ def lagrangian_branch_and_bound(
                 lam0=lam,
                 stall_limit=10,
                 deadline=deadline,
+                rows=rows,
             )
             lam = lag.lam
             if lag.best_open is not None and lag.best_obj < ub:
@@ -160,9 +209,13 @@ def lagrangian_branch_and_bound(
                 break
             closed, fo2 = fix_by_reduced_cost(lag, p, al, fo, ub)
             al2 = al & ~closed
-            if int(al2.sum()) != int(al.sum()) or int(fo2.sum()) != int(fo.sum()):
+            n_closed = int(al.sum()) - int(al2.sum())
+            n_forced = int(fo2.sum()) - int(fo.sum())
+            if n_closed or n_forced:
+                n_free_before = int((al & ~fo).sum())
                 al, fo = al2, fo2
-                continue
+                if n_forced or n_closed >= REFIX_SHARE * n_free_before:
+                    continue
             # branch on the free site of the Lagrangian solution with the lowest reduced cost
             free_ch = np.flatnonzero(al & ~fo)
             j = int(free_ch[np.argmin(lag.rho[free_ch])])
@@ -170,8 +223,8 @@ def lagrangian_branch_and_bound(
             al_c[j] = False
             fo_o = fo.copy()
             fo_o[j] = True
-            stack.append((al_c, fo, lam, lag.bound))
-            stack.append((al.copy(), fo_o, lam, lag.bound))
+            stack.append((al_c, fo, lam, lag.bound, rows))
+            stack.append((al.copy(), fo_o, lam, lag.bound, rows))
             break
-    lower = ub if finished else min([ub, *(b for *_, b in stack)])
+    lower = ub if finished else min([ub, *(b for _, _, _, b, _ in stack)])
     return best, ub, float(lower), nodes, finished

@@ -1,4 +1,4 @@
-# ruff: noqa: N803  (matrix names C, W follow the formulas)
+# ruff: noqa: N803, N806  (matrix names C, W, S, D follow the formulas)
 """Compiled (numba) kernels of :class:`soteplan.locate._swap.SwapSearch`.
 
 Imported lazily by :func:`soteplan.locate._swap.jit_kernels` the first time a swap search
@@ -203,11 +203,47 @@ def greedy_fill(C, w, p, cand, open_mask, d1):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def compact_rows(V, J, newpos, ms_new, V2, J2):  # type: ignore[no-untyped-def]
+    """Each row of ``V``/``J`` (sorted) with the sites whose ``newpos`` is -1 left out and
+    the others renumbered: the sorted rows of a subset of the sites without sorting."""
+    n, ms = V.shape
+    for i in range(n):
+        q = 0
+        for r in range(ms):
+            t = newpos[J[i, r]]
+            if t >= 0:
+                V2[i, q] = V[i, r]
+                J2[i, q] = t
+                q += 1
+
+
+SELECT_MAX_K = 64  # up to this many picks, insertion into a sorted list beats a sort
+
+
+@njit(cache=True)
+def _smallest_k(x, k, out):  # type: ignore[no-untyped-def]
+    """Positions of the ``k`` smallest entries of ``x`` in ascending order, equal values in
+    index order: the first ``k`` of a stable argsort, by insertion (``k`` small)."""
+    cnt = 0
+    for t in range(x.shape[0]):
+        v = x[t]
+        if cnt == k and not (v < x[out[k - 1]]):
+            continue
+        q = cnt if cnt < k else k - 1
+        while q > 0 and v < x[out[q - 1]]:
+            out[q] = out[q - 1]
+            q -= 1
+        out[q] = t
+        if cnt < k:
+            cnt += 1
+
+
+@njit(cache=True)
 def subgradient(  # type: ignore[no-untyped-def]
-    WCs,
-    order,
-    Cs,
-    w,
+    V,
+    J,
+    WT,
+    active,
     lam,
     k,
     free,
@@ -224,8 +260,13 @@ def subgradient(  # type: ignore[no-untyped-def]
     g,
 ):
     """``n_iter`` subgradient steps of :func:`soteplan.locate._lagrange.lagrangian_bound`
-    on the rows' pairs cheaper than their multiplier (``order``: each row's sites by
-    ascending ``WCs``, so a row stops at its first pair not below ``λ_i``).
+    on the rows' pairs cheaper than their multiplier.  ``V[i]`` holds row ``i``'s weighted
+    costs in ascending order and ``J[i]`` their sites, so a row stops at its first pair not
+    below ``λ_i``; only ``active`` sites take part (the sorted rows are built once for a
+    whole branch and bound, each node switching sites off).  ``WT`` = the weighted costs
+    site by site (``WT[j, i] = V`` of pair ``(i, j)``): when few sites are open, the
+    subgradient counts each row's open pairs below ``λ_i`` down those columns, fewer
+    steps than walking the rows again.
 
     ``state`` = [theta, stall, best bound, best primal objective, iterations done, found]
     carries the loop between calls (the caller checks its deadline in between); ``lam``,
@@ -233,21 +274,27 @@ def subgradient(  # type: ignore[no-untyped-def]
     one beat the upper bound given) are updated in place.  Returns 1 when a stopping rule
     of the numpy loop fired (bound within ``tol`` of the primal, step size below 10⁻³, zero
     subgradient), else 0."""
-    n, ms = WCs.shape
+    n, ms = V.shape
     nf = free.shape[0]
     rf = np.empty(nf)
+    pick = np.empty(max(k, 0), dtype=np.int64)
     for _ in range(n_iter):
         state[4] += 1.0
         it = int(state[4])
         rho[:] = 0.0
+        visited = 0
         for i in range(n):
             li = lam[i]
-            for r in range(ms):
-                j = order[i, r]
-                v = WCs[i, j]
+            r = 0
+            while r < ms:
+                v = V[i, r]
                 if not (v < li):
                     break
-                rho[j] += v - li
+                j = J[i, r]
+                if active[j]:
+                    rho[j] += v - li
+                r += 1
+            visited += r
         y[:] = fixed_sub
         val = 0.0
         for i in range(n):
@@ -263,7 +310,10 @@ def subgradient(  # type: ignore[no-untyped-def]
             else:
                 for t in range(nf):
                     rf[t] = rho[free[t]]
-                pick = np.argsort(rf, kind="mergesort")[:k]
+                if k <= SELECT_MAX_K:
+                    _smallest_k(rf, k, pick)
+                else:
+                    pick[:] = np.argsort(rf, kind="mergesort")[:k]
                 for t in range(k):
                     y[free[pick[t]]] = True
                     val += rf[pick[t]]
@@ -278,13 +328,13 @@ def subgradient(  # type: ignore[no-untyped-def]
                 state[0] /= 2.0
                 state[1] = 0.0
         if it % 10 == 1:
+            # the primal objective: each row's first open site in its sorted row
             obj = 0.0
             for i in range(n):
-                d = np.inf
-                for j in range(ms):
-                    if y[j] and Cs[i, j] < d:
-                        d = Cs[i, j]
-                obj += w[i] * d
+                for r in range(ms):
+                    if y[J[i, r]]:
+                        obj += V[i, r]
+                        break
             if obj < state[3]:
                 state[3] = obj
                 best_y[:] = y
@@ -292,17 +342,32 @@ def subgradient(  # type: ignore[no-untyped-def]
         if state[3] - state[2] <= tol * max(abs(state[3]), 1.0) or state[0] < 1e-3:
             return 1
         norm = 0.0
-        for i in range(n):
-            li = lam[i]
-            c = 0
-            for r in range(ms):
-                j = order[i, r]
-                if not (WCs[i, j] < li):
-                    break
+        n_open = 0
+        for j in range(ms):
+            if y[j]:
+                n_open += 1
+        if n_open * n < visited:
+            # few sites open: count each row's open pairs below λ_i down the open columns
+            for i in range(n):
+                g[i] = 1.0
+            for j in range(ms):
                 if y[j]:
-                    c += 1
-            g[i] = 1.0 - c
-            norm += g[i] * g[i]
+                    for i in range(n):
+                        if WT[j, i] < lam[i]:
+                            g[i] -= 1.0
+            for i in range(n):
+                norm += g[i] * g[i]
+        else:
+            for i in range(n):
+                li = lam[i]
+                c = 0
+                for r in range(ms):
+                    if not (V[i, r] < li):
+                        break
+                    if y[J[i, r]]:
+                        c += 1
+                g[i] = 1.0 - c
+                norm += g[i] * g[i]
         if norm == 0.0:
             return 1
         step = state[0] * (state[3] - val) / norm
@@ -310,3 +375,66 @@ def subgradient(  # type: ignore[no-untyped-def]
             v = lam[i] + step * g[i]
             lam[i] = v if v > 0.0 else 0.0
     return 0
+
+
+@njit(cache=True)
+def enumerate_subsets(CfT, w, base, k, upper, best_idx):  # type: ignore[no-untyped-def]
+    """Best choice of ``k`` columns of ``CfT`` (free sites × rows, costs) added to the rows'
+    ``base`` costs: a depth-first walk over the combinations in index order that keeps each
+    level's row minima (one pass over the rows per tree node, not ``k``) and cuts a subtree
+    when even opening every later site cannot beat the best found (or ``upper``).
+
+    Writes the best combination to ``best_idx`` (positions in ``CfT``) and returns its
+    objective ``Σ w_i min(base_i, min_t CfT[idx_t, i])``; when none is below ``upper``,
+    returns ``upper`` with ``best_idx[0] = -1``."""
+    nf, r = CfT.shape
+    best_idx[0] = -1
+    # suffix minima: S[a, i] = min(CfT[a:, i]), S[nf] = inf
+    S = np.empty((nf + 1, r))
+    S[nf, :] = np.inf
+    for a in range(nf - 1, -1, -1):
+        for i in range(r):
+            c = CfT[a, i]
+            s = S[a + 1, i]
+            S[a, i] = c if c < s else s
+    D = np.empty((k + 1, r))
+    D[0, :] = base
+    idx = np.empty(k, dtype=np.int64)
+    best = upper
+    t = 0  # depth: idx[:t] chosen
+    idx[0] = -1
+    while t >= 0:
+        idx[t] += 1
+        a = idx[t]
+        if a > nf - (k - t):  # not enough sites left for the deeper levels
+            t -= 1
+            continue
+        if t == k - 1:
+            # last level: the objective of each remaining site directly
+            for b in range(a, nf):
+                v = 0.0
+                for i in range(r):
+                    c = CfT[b, i]
+                    d = D[t, i]
+                    v += w[i] * (c if c < d else d)
+                if v < best:
+                    best = v
+                    for q in range(t):
+                        best_idx[q] = idx[q]
+                    best_idx[t] = b
+            t -= 1
+            continue
+        # next level's minima and the bound of opening every later site too
+        lb = 0.0
+        for i in range(r):
+            c = CfT[a, i]
+            d = D[t, i]
+            m = c if c < d else d
+            D[t + 1, i] = m
+            s = S[a + 1, i]
+            lb += w[i] * (s if s < m else m)
+        if lb >= best:
+            continue  # no completion of idx[:t + 1] beats the best
+        t += 1
+        idx[t] = a
+    return best
