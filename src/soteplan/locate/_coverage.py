@@ -281,7 +281,7 @@ def _mip(
     the incumbent ``y`` if it lies in ``sub``, else from greedy + swap on ``sub``.
 
     Every solution of ``full`` better than ``obj`` lies in ``sub``: the bound returned is
-    ``max(sub's bound + base, obj)``."""
+    ``max(sub's bound + base, obj)``, rounded down when every weight is an integer."""
     left = _left(t0, tl)
     if left is not None and left <= 0:
         return y, obj, bound, Status.time_limit
@@ -305,7 +305,10 @@ def _mip(
         if (v := full.value(y2)) > obj:
             y, obj = y2, v
     if np.isfinite(out.bound):
-        bound = min(bound, max(out.bound + base, obj))
+        b = max(out.bound + base, obj)
+        if mx.integral_weights(full.w):
+            b = float(np.floor(b + 1e-9 * max(abs(b), 1.0)))
+        bound = min(bound, b)
     return y, obj, bound, Status.optimal if out.status == "optimal" else Status.time_limit
 
 
