@@ -51,7 +51,10 @@ def test_maxcover_drops_dominated_sites_without_losing_the_optimum(seed):
     """Integer costs with many ties: several sites cover subsets of others (or the same
     rows); they are dropped, with a fixed and a forbidden site, and both methods still
     reach the brute-force optimum (exact) or a feasible value (heuristic)."""
-    from soteplan.locate._coverage import _dominated_sites
+    from soteplan.locate._maxcover import Cover, dominated_sites
+
+    def _dominated_sites(A, allowed, fixed, p):
+        return dominated_sites(Cover.from_dense(A, np.ones(A.shape[0])), allowed, fixed, p)
 
     rng = np.random.default_rng(seed)
     cost = rng.integers(0, 6, (18, 9)).astype(float)

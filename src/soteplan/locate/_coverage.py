@@ -17,10 +17,12 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from soteplan.errors import InfeasibleError, ParameterError
+from soteplan.locate import _maxcover as mx
 from soteplan.locate._base import (
     BoolArray,
     FloatArray,
     Instance,
+    IntArray,
     LocateResult,
     Method,
     Status,
@@ -61,77 +63,9 @@ def _coverage(inst: Instance, radius: float, rows: BoolArray) -> tuple[BoolArray
 # HiGHS' presolve finds almost nothing to remove in the merged coverage model (11 of 1 033
 # rows at 2 000 × 200) and its probing costs more than it saves: without it the MIP took
 # 0.22 s instead of 0.29 s (2 000 × 200, p = 20) and 3.8 s instead of 6.9 s (p = 40), the
-# same or faster on the other benchmark shapes (docs/benchmarks.md, MCLP).
+# same or faster on the other benchmark shapes (docs/benchmarks.md, MCLP).  Used for the
+# full model and for the model left after reduced-cost fixing.
 MCLP_OPTIONS: dict[str, float | bool | str] = {"presolve": "off"}
-
-
-def _dominated_sites(A: BoolArray, allowed: BoolArray, fixed: BoolArray, p: int) -> BoolArray:
-    """Allowed, unfixed sites whose covered rows all lie in another allowed site's cover.
-
-    Swapping such a site for the one that dominates it never loses coverage, so some
-    optimal solution avoids every one of them (equal covers: the lower index is kept), as
-    long as ``p`` sites remain; if fewer would remain, nothing is dropped."""
-    cand = np.flatnonzero(allowed)
-    dominated = np.zeros(A.shape[1], dtype=bool)
-    if cand.size <= p:
-        return dominated
-    Af = A[:, cand].astype(np.float32)
-    size = Af.sum(axis=0)
-    overlap = Af.T @ Af  # |cover(j) ∩ cover(k)|
-    sub = overlap >= size[:, None] - 0.5  # cover(j) ⊆ cover(k), row j, column k
-    np.fill_diagonal(sub, False)
-    equal = sub & sub.T
-    # j is dominated by k when strictly contained, or equal and k has the lower index
-    idx = np.arange(cand.size)
-    strict = sub & ~equal
-    tie = equal & (idx[None, :] < idx[:, None])
-    dom = (strict | tie).any(axis=1) & ~fixed[cand]
-    if cand.size - int(dom.sum()) < p:
-        return dominated
-    dominated[cand[dom]] = True
-    return dominated
-
-
-def _maxcover_swap(
-    A: BoolArray, w: FloatArray, open_mask: BoolArray, allowed: BoolArray, fixed: BoolArray
-) -> BoolArray:
-    """Best-improvement swap local search for the MCLP (vectorised)."""
-    Af = A.astype(np.float64)
-    open_mask = open_mask.copy()
-    for _ in range(10_000):
-        oi = np.flatnonzero(open_mask)
-        ci = np.flatnonzero(allowed & ~open_mask)
-        if ci.size == 0:
-            break
-        k = Af[:, oi].sum(axis=1)
-        w0 = w * (k == 0)
-        w1 = w * (k == 1)
-        gain = w0 @ Af[:, ci]
-        loss = w1 @ Af[:, oi]
-        extra = (Af[:, oi] * w1[:, None]).T @ Af[:, ci]
-        profit = gain[None, :] - loss[:, None] + extra
-        profit[fixed[oi], :] = -np.inf
-        f, u = np.unravel_index(int(np.argmax(profit)), profit.shape)
-        if not profit[f, u] > 1e-9 * max(float(w.sum()), 1.0):
-            break
-        open_mask[oi[f]] = False
-        open_mask[ci[u]] = True
-    return open_mask
-
-
-def _maxcover_greedy(
-    A: BoolArray, w: FloatArray, p: int, allowed: BoolArray, fixed: BoolArray
-) -> BoolArray:
-    Af = A.astype(np.float64)
-    open_mask = fixed.copy()
-    unc = ~(A[:, open_mask].any(axis=1))
-    while open_mask.sum() < p:
-        g = (w * unc) @ Af
-        g[~allowed | open_mask] = -1.0
-        j = int(np.argmax(g))
-        open_mask[j] = True
-        unc &= ~A[:, j]
-    return open_mask
 
 
 class MaxCover:
@@ -195,12 +129,19 @@ class MaxCover:
         )
 
     def solve(self, method: str = "exact", time_limit: float | None = None) -> LocateResult:
-        """Solve: ``"exact"`` = MIP in HiGHS on the aggregated coverage matrix (started from
-        the heuristic); ``"heuristic"`` = greedy + swap with the LP relaxation as bound.
-        Both first drop dominated sites (those whose cover lies inside another allowed
-        site's; ``meta["dominated_sites"]``), which never loses the optimum.
+        """Solve on the aggregated coverage matrix after dropping dominated sites (those
+        whose cover lies inside another allowed site's; ``meta["dominated_sites"]``).
 
-        The objective is the covered weight (maximised); ``bound`` is an upper bound.
+        Both methods run greedy + swap, then the LP relaxation for its duals: they give
+        the Lagrangian bound of the coverage rows (``meta["lagrangian_bound"]``, valid
+        for any multipliers) and the LP solution a rounded start improved by the swap.
+        ``"heuristic"`` stops there.  ``"exact"`` then fixes sites by their Lagrangian
+        reduced costs (``meta["fixed_by_reduced_cost"]``: sites closed or forced open in
+        every solution better than the incumbent) and solves the MIP of what is left in
+        HiGHS (``meta["reduced_model"]``: rows × sites), started from the incumbent.
+
+        The objective is the covered weight (maximised); ``bound`` is an upper bound
+        (rounded down when every weight is an integer).
         """
         meth = check_method(method)
         tl = check_time_limit(time_limit)
@@ -210,72 +151,30 @@ class MaxCover:
         keep = A.any(axis=1)
         A, wA = A[keep], wA[keep]
         allowed, fixed = ~inst.forbidden, inst.fixed
-        dominated = (
-            _dominated_sites(A, allowed, fixed, self.p) if A.size else np.zeros_like(allowed)
-        )
-        allowed = allowed & ~dominated
-        y = (
-            _maxcover_swap(A, wA, _maxcover_greedy(A, wA, self.p, allowed, fixed), allowed, fixed)
-            if A.size
-            else fixed.copy()
-        )
-        if not A.size:
-            allowed = ~inst.forbidden
-            y = fixed.copy()
-            extra_sites = np.flatnonzero(allowed & ~fixed)[: self.p - int(fixed.sum())]
-            y[extra_sites] = True
-        obj = float(wA @ A[:, y].any(axis=1)) if A.size else 0.0
         meta: dict[str, Any] = {
             "objective_unit": "covered weight",
             "radius": self.radius,
             "aggregated_rows": int(A.shape[0]),
             "demand_rows": inst.n,
-            "dominated_sites": int(dominated.sum()),
+            "dominated_sites": 0,
         }
-        bound = float(wA.sum())
         status = Status.feasible
-        if A.size and obj < bound - 1e-9:
-            r, m = A.shape
-            # columns: y (m), z (r); rows: z_i - Σ a_ij y_j ≤ 0 ; Σ y = p
-            Asp = sp.csr_matrix(A.astype(np.float64))
-            M = sp.vstack(
-                [
-                    sp.hstack([-Asp, sp.identity(r, format="csr")]),
-                    sp.hstack([sp.csr_matrix(np.ones((1, m))), sp.csr_matrix((1, r))]),
-                ]
-            ).tocsc()
-            lo = np.concatenate([np.full(r, -np.inf), [self.p]])
-            hi = np.concatenate([np.zeros(r), [self.p]])
-            cost = np.concatenate([np.zeros(m), wA])
-            clo = np.concatenate([fixed.astype(float), np.zeros(r)])
-            chi = np.concatenate([allowed.astype(float), np.ones(r)])
-            integer = np.concatenate([np.ones(m, bool), np.zeros(r, bool)])
-            start = np.concatenate([y.astype(float), A[:, y].any(axis=1).astype(float)])
-            remaining = None if tl is None else max(tl - (time.perf_counter() - t0), 0.1)
-            out = solve_mip(
-                cost,
-                M,
-                lo,
-                hi,
-                clo,
-                chi,
-                integer,
-                maximize=True,
-                time_limit=remaining,
-                start=start,
-                relax=meth is Method.heuristic,
-                options=MCLP_OPTIONS,
-            )
-            meta.update(mip_status=out.status, mip_seconds=round(out.seconds, 3))
-            if meth is Method.exact and out.x is not None:
-                y2 = out.x[:m] > 0.5
-                obj2 = float(wA @ A[:, y2].any(axis=1))
-                if obj2 > obj:
-                    y, obj = y2, obj2
-            if np.isfinite(out.bound):
-                bound = min(bound, out.bound)
-            if meth is Method.exact:
-                status = Status.optimal if out.status == "optimal" else Status.time_limit
+        if not A.size:
+            y = fixed.copy()
+            y[np.flatnonzero(allowed & ~fixed)[: self.p - int(fixed.sum())]] = True
+            obj = bound = 0.0
+        else:
+            cv = mx.Cover.from_dense(A, wA)
+            dominated = mx.dominated_sites(cv, allowed, fixed, self.p)
+            meta["dominated_sites"] = int(dominated.sum())
+            allowed = allowed & ~dominated
+            y = mx.swap(cv, mx.greedy(cv, self.p, allowed, fixed), allowed, fixed)
+            obj = cv.value(y)
+            bound = float(wA.sum())
+            if obj < bound - 1e-9 * max(bound, 1.0):
+                y, obj, bound, status = _improve(
+                    cv, self.p, allowed, fixed, y, obj, bound, meth, t0, tl, meta
+                )
         if relative_gap(obj, bound) <= 1e-6:
             status = Status.optimal
             bound = obj
@@ -293,6 +192,124 @@ class MaxCover:
             method=meth.value,
             meta=meta,
         )
+
+
+def _left(t0: float, tl: float | None) -> float | None:
+    """Seconds left of the time limit (``None``: no limit)."""
+    return None if tl is None else tl - (time.perf_counter() - t0)
+
+
+def _improve(
+    cv: mx.Cover,
+    p: int,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    y: BoolArray,
+    obj: float,
+    bound: float,
+    meth: Method,
+    t0: float,
+    tl: float | None,
+    meta: dict[str, Any],
+) -> tuple[BoolArray, float, float, Status]:
+    """The LP / Lagrangian stage and, for the exact method, fixing and the reduced MIP
+    (:meth:`MaxCover.solve`).  Returns (open mask, covered weight, upper bound, status)."""
+    integral = mx.integral_weights(cv.w)
+
+    def floor(b: float) -> float:
+        return float(np.floor(b + 1e-9 * max(abs(b), 1.0))) if integral else b
+
+    left = _left(t0, tl)
+    lp = mx.lp_relaxation(cv, p, allowed, fixed, None if left is None else max(left, 0.01))
+    meta["lp_seconds"] = round(lp.seconds, 3)
+    lam = mx.lp_multipliers(lp, cv)
+    starts = [] if lp.x is None else [mx.rounded(cv, lp.x[: cv.shape[1]], p, allowed, fixed)]
+    lag = None
+    if lam is not None:
+        lag = mx.lagrangian(cv, lam, p, allowed, fixed)
+        meta["lagrangian_bound"] = -lag.bound
+        bound = min(bound, floor(-lag.bound))
+        assert lag.best_open is not None
+        starts.append(lag.best_open)
+    for s in starts:
+        if relative_gap(obj, bound) <= 1e-6:
+            break
+        s2 = mx.swap(cv, s, allowed, fixed)
+        if (v := cv.value(s2)) > obj:
+            y, obj = s2, v
+    if meth is Method.heuristic or relative_gap(obj, bound) <= 1e-6:
+        return y, obj, bound, Status.feasible
+    none = np.zeros_like(fixed)
+    if lag is None:  # no duals (the LP stopped at the time limit): the full model
+        sites = np.arange(len(y))
+        return _mip(cv, cv, p, allowed, fixed, sites, none, 0.0, y, obj, bound, t0, tl, meta)
+    closed, forced = mx.fix_sites(lag, p, allowed, fixed, obj, integral)
+    meta["fixed_by_reduced_cost"] = int((closed & allowed).sum() + (forced & ~fixed).sum())
+    red = mx.reduce(cv, p, allowed & ~closed, forced)
+    if red is None:  # no solution respects the fixing: none is better than y
+        return y, obj, obj, Status.optimal
+    meta["reduced_model"] = f"{red.cover.shape[0]} × {red.sites.size}"
+    if red.k == 0 or red.cover.shape[0] == 0:  # any k free sites give the same cover
+        y2 = forced.copy()
+        y2[red.sites[: red.k]] = True
+        if (v := cv.value(y2)) > obj:
+            y, obj = y2, v
+        return y, obj, max(red.base, obj), Status.optimal
+    ones = np.ones(red.sites.size, dtype=bool)
+    sub = (red.cover, red.k, ones, ~ones, red.sites, forced, red.base)
+    return _mip(cv, *sub, y, obj, bound, t0, tl, meta)
+
+
+def _mip(
+    full: mx.Cover,
+    sub: mx.Cover,
+    k: int,
+    allowed: BoolArray,
+    fixed: BoolArray,
+    sites: IntArray,
+    forced: BoolArray,
+    base: float,
+    y: BoolArray,
+    obj: float,
+    bound: float,
+    t0: float,
+    tl: float | None,
+    meta: dict[str, Any],
+) -> tuple[BoolArray, float, float, Status]:
+    """The MIP of ``sub`` (``k`` of its sites to open; they are ``sites`` of ``full``,
+    whose ``forced`` sites, open outside ``sub``, cover ``base``) in HiGHS, started from
+    the incumbent ``y`` if it lies in ``sub``, else from greedy + swap on ``sub``.
+
+    Every solution of ``full`` better than ``obj`` lies in ``sub``: the bound returned is
+    ``max(sub's bound + base, obj)``, rounded down when every weight is an integer."""
+    left = _left(t0, tl)
+    if left is not None and left <= 0:
+        return y, obj, bound, Status.time_limit
+    ys = y[sites]
+    back = forced.copy()
+    back[sites[ys]] = True
+    if not (back == y).all():
+        ys = mx.swap(sub, mx.greedy(sub, k, allowed, fixed), allowed, fixed)
+    model = mx.mip_model(sub, k, allowed, fixed)
+    out = solve_mip(
+        *model,
+        maximize=True,
+        time_limit=left,
+        start=np.concatenate([ys.astype(float), (sub.counts(ys) > 0.5).astype(float)]),
+        options=MCLP_OPTIONS,
+    )
+    meta.update(mip_status=out.status, mip_seconds=round(out.seconds, 3))
+    if out.x is not None:
+        y2 = forced.copy()
+        y2[sites[out.x[: sites.size] > 0.5]] = True
+        if (v := full.value(y2)) > obj:
+            y, obj = y2, v
+    if np.isfinite(out.bound):
+        b = max(out.bound + base, obj)
+        if mx.integral_weights(full.w):
+            b = float(np.floor(b + 1e-9 * max(abs(b), 1.0)))
+        bound = min(bound, b)
+    return y, obj, bound, Status.optimal if out.status == "optimal" else Status.time_limit
 
 
 # --------------------------------------------------------------------------- LSCP
