@@ -136,6 +136,7 @@ REFIX_SHARE = 0.5
 # is still allowed, else compacts them to its own sites (a filter, no sort; rows walking
 # past many closed sites cost more than the compaction).
 RESORT_SHARE = 0.95
+NODE_STALL = 20
 
 
 def lagrangian_branch_and_bound(
@@ -149,7 +150,7 @@ def lagrangian_branch_and_bound(
     *,
     deadline: float | None,
     lam0: FloatArray | None = None,
-    node_iter: int = 400,
+    node_iter: int = 50,
     enum_limit: float = 5e7,
 ) -> tuple[BoolArray, float, float, int, bool]:
     """Depth-first branch and bound on the sites with Lagrangian bounds, reduced-cost
@@ -198,7 +199,7 @@ def lagrangian_branch_and_bound(
                 ub,
                 max_iter=node_iter,
                 lam0=lam,
-                stall_limit=10,
+                stall_limit=NODE_STALL,
                 deadline=deadline,
                 rows=rows,
             )
