@@ -146,3 +146,86 @@ def test_polish_finds_the_best_assignment_to_given_sites():
     on = x[:nx] > 0.5
     assert np.bincount(ii[on], minlength=len(w)).tolist() == [1] * len(w)
     assert (w[ii[on]] * cost[ii[on], jj[on]]).sum() == pytest.approx(obj2)
+
+
+def test_compiled_knapsacks_match_the_numpy_knapsack():
+    from soteplan.locate import _swap_numba as kern
+
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        n, m = int(rng.integers(1, 12)), int(rng.integers(1, 5))
+        P = rng.normal(4.0, 6.0, (n, m))
+        P[rng.random((n, m)) < 0.2] = -np.inf  # pairs not allowed
+        wi = rng.integers(0, 12, n).astype(np.int64)
+        Qi = rng.integers(0, 30, m).astype(np.int64)
+        sites = np.flatnonzero(rng.random(m) < 0.8).astype(np.int64)
+        take = np.ones((n, m), dtype=bool)
+        best = kern.knapsacks(P, wi, Qi, sites, take)
+        for j in range(m):
+            if j not in sites:
+                assert best[j] == -np.inf
+                continue
+            want, _, _ = cl._knapsack(P[:, j], wi, int(Qi[j]), table=False)
+            assert best[j] == pytest.approx(want)
+            got = np.flatnonzero(take[:, j])
+            assert wi[got].sum() <= Qi[j] and np.all(P[got, j] > 0)
+            assert P[got, j].sum() == pytest.approx(want)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_pair_bound_is_below_every_solution_with_the_pair(seed, monkeypatch):
+    cost, w, cap, p = _instance(seed, load=0.95)
+    n, m = cost.shape
+    monkeypatch.setattr(cl, "JIT_MIN_ENTRIES", 0)  # the compiled knapsacks in the ascent
+    opt, _ = _brute(cost, w, cap, p)
+    ub = 1.02 * opt
+    lag = _lag(cost, w, cap, p, ub, max_iter=60)
+    codes = np.array(list(itertools.product(range(m), repeat=n)))
+    load = np.stack([(w[None, :] * (codes == j)).sum(axis=1) for j in range(m)], axis=1)
+    ok = np.all(load <= cap[None, :] + 1e-9, axis=1) & ((load > 0).sum(axis=1) <= p)
+    total = (w[None, :] * cost[np.arange(n)[None, :], codes]).sum(axis=1)
+    total[~ok] = np.inf
+    for i in range(n):
+        for j in range(m):
+            with_pair = total[codes[:, i] == j].min()  # cheapest solution serving i from j
+            # a valid bound, or (sites fixed closed: inf) above the incumbent for both
+            assert min(lag.pair_bound[i, j], ub) <= with_pair + 1e-7 * opt
+    assert np.isfinite(lag.pair_bound).any()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_core_mip_on_keeps_the_optimum(seed, monkeypatch):
+    cost, w, cap, p = _instance(seed, n=8, load=0.95)
+    opt, _ = _brute(cost, w, cap, p)
+    monkeypatch.setattr(capmod, "CORE_MIN_PAIRS", 0)  # the core MIP on this small model
+    monkeypatch.setattr(capmod, "CORE_MIN_GAP", -1.0)
+    monkeypatch.setattr(capmod, "CORE_PAIRS", 1)
+    r = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True).solve(
+        "exact"
+    )
+    assert "core_status" in r.meta
+    assert r.status is Status.optimal
+    assert r.objective == pytest.approx(opt, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_core_solution_is_feasible_and_priced(seed):
+    cost, w, cap, p = _instance(seed, n=9, m=5, load=0.95)
+    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
+    y = np.zeros(5, dtype=bool)
+    y[[3, 4]] = True
+    obj, sol = model._incumbent(y, 1.0)
+    assert sol is not None
+    opt, _ = _brute(cost, w, cap, p)
+    lag = _lag(cost, w, cap, p, obj)
+    obj2, sol2, _out = model._core(obj, sol, lag, 5.0)
+    assert obj2 <= obj + 1e-9
+    x, (ii, jj, nx) = sol2
+    on = x[:nx] > 0.5
+    assert np.bincount(ii[on], minlength=len(w)).tolist() == [1] * len(w)
+    assert (w[ii[on]] * cost[ii[on], jj[on]]).sum() == pytest.approx(obj2)
+    served = np.bincount(jj[on], weights=w[ii[on]], minlength=5)
+    assert np.all(served <= cap + 1e-9)
+    assert set(np.flatnonzero(served > 0)) <= set(np.flatnonzero(x[nx:] > 0.5))
+    assert int((x[nx:] > 0.5).sum()) == p
+    assert obj2 >= opt - 1e-9

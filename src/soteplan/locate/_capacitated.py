@@ -48,7 +48,17 @@ LAG_HEURISTIC_SETS = 4  # latest distinct Lagrangian site sets re-assigned as in
 LAG_HEURISTIC_SECONDS = 1.0  # ... within at most this many seconds in all
 LAG_CUTS = False  # add the Lagrangian cut of every site to the final MIP (measured: slower)
 POLISH_SECONDS = 3.0  # most seconds for the exact assignment to the incumbent's sites
+CORE_PAIRS = 8  # pairs per demand in the core problem (smallest Lagrangian pair bound)
+CORE_SECONDS = 20.0  # most seconds for the core MIP ...
+CORE_SHARE = 0.5  # ... and at most this share of the time left
+CORE_HEURISTIC_EFFORT = 0.01  # HiGHS mip_heuristic_effort in the core MIP
+CORE_MIN_GAP = 0.005  # the core MIP runs only when the incumbent is this far above the bound
+CORE_MIN_PAIRS = 20_000  # ... and more pairs than this survive the Lagrangian fixing (smaller
+# models are proven by the final MIP, where a core MIP only costs time: O–C n = 100, p = 10)
 LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian from scratch)
+LP_SHARE = 0.8  # most share of the time left for the LP (a loaded machine made the n = 400
+# LP take all 55 s, leaving no time for the Lagrangian: 28.9 % gap; a cap of 0.6 stopped it
+# at 32 s unfinished, 26.4 %; 0.8 let it finish in 30.6 s, 3.4 %; see docs/benchmarks.md)
 # HiGHS options for the final MIP of the smaller models (those with the LP), started from a
 # good incumbent: few heuristics, no restarts (measured, see docs/benchmarks.md)
 MIP_OPTIONS: dict[str, float | bool] = {"mip_heuristic_effort": 0.01, "mip_allow_restart": False}
@@ -308,6 +318,46 @@ class CapacitatedPMedian:
         x2[nx:] = y
         return float(out.objective), (x2, (ii, jj, nx))
 
+    def _core(
+        self, obj: float, sol: Any, lag: cl.LagrangeCPMP, time_limit: float
+    ) -> tuple[float, Any, MipOutcome]:
+        """The core problem: HiGHS on the ``CORE_PAIRS`` pairs per demand with the smallest
+        Lagrangian pair bound (plus the incumbent's), started from the incumbent; a feasible
+        solution of the full model (any pair left out is simply not used)."""
+        inst = self.instance
+        rows = np.flatnonzero(inst.weights > 0)
+        x, (ii, jj, nx) = sol
+        pos = np.full(inst.n, -1, dtype=np.int64)
+        pos[rows] = np.arange(len(rows))
+        pick = ss.core_pairs(lag.pair_bound, lag.keep_pair, CORE_PAIRS)
+        on = x[:nx] > 0.5
+        pick[pos[ii[on]], jj[on]] = True
+        r_i, pj = np.nonzero(pick)
+        pi = rows[r_i]
+        sites = np.zeros(inst.m, dtype=bool)
+        sites[pj] = True
+        y = x[nx:] > 0.5
+        site_of = np.full(inst.n, -1, dtype=np.int64)
+        site_of[ii[on]] = jj[on]
+        start = np.concatenate([(site_of[pi] == pj).astype(float), y.astype(float)])
+        out, _parts = self._mip(
+            None,
+            relax=False,
+            time_limit=max(time_limit, 0.05),
+            pairs=(pi, pj),
+            y_upper=sites,
+            start=start,
+            options={"mip_heuristic_effort": CORE_HEURISTIC_EFFORT, "mip_allow_restart": False},
+        )
+        if out.x is None or not out.objective < obj - 1e-9 * max(abs(obj), 1.0):
+            return obj, sol, out
+        took = out.x[: len(pi)] > 0.5
+        site_of[pi[took]] = pj[took]
+        x2 = np.zeros_like(x)
+        x2[:nx] = (site_of[ii] == jj).astype(float)
+        x2[nx:] = out.x[len(pi) :] > 0.5
+        return float(out.objective), (x2, (ii, jj, nx)), out
+
     def _exact_single(
         self,
         obj: float,
@@ -333,7 +383,8 @@ class CapacitatedPMedian:
         nx = len(ii)
         use_lp = nx <= LP_MAX_PAIRS
         if use_lp:
-            lp, _parts = self._mip(None, relax=True, time_limit=remaining)
+            lp_limit = None if remaining is None else LP_SHARE * remaining
+            lp, _parts = self._mip(None, relax=True, time_limit=lp_limit)
         else:  # the LP of the strong model costs more than it gives here: Lagrangian only
             lp = MipOutcome("skipped", None, np.nan, -np.inf, 0.0)
         lb = lp.objective if lp.status == "optimal" else -np.inf
@@ -386,6 +437,32 @@ class CapacitatedPMedian:
             before = obj
             obj, sol = self._polish(obj, sol, min(POLISH_SECONDS, 0.05 * left()))
             meta["polished_incumbent"] = obj if obj < before else None
+        # the final MIP's root is about the LP above: on a large model with less time left
+        # than twice what the LP took (or the LP unfinished) HiGHS cannot even keep to the
+        # limit (n = 400: 6–9 s over), so it is left out and its time goes to the core MIP
+        lp_seconds = float(meta["lp_seconds"])
+        final_mip = (
+            remaining is None
+            or int(lag.keep_pair.sum()) <= CORE_MIN_PAIRS
+            or (lp.status == "optimal" and left() > 2.0 * lp_seconds)
+        )
+        gap_now = (obj - lag.bound) / max(abs(obj), 1.0)
+        if (
+            sol is not None
+            and np.isfinite(lag.bound)
+            and gap_now > CORE_MIN_GAP
+            and int(lag.keep_pair.sum()) > CORE_MIN_PAIRS
+        ):
+            t_core = time.perf_counter()
+            before = obj
+            core_limit = min(CORE_SECONDS, CORE_SHARE * left()) if final_mip else left()
+            obj, sol, core_out = self._core(obj, sol, lag, core_limit)
+            meta.update(
+                core_incumbent=obj if obj < before else None,
+                core_pairs=int(core_out.x.size - inst.m) if core_out.x is not None else None,
+                core_status=core_out.status,
+                core_seconds=round(time.perf_counter() - t_core, 3),
+            )
         if obj < ub_fixed:  # fix against the improved incumbent at the best multipliers
             lag = cl.lagrangian_cpmp(
                 W,
@@ -434,7 +511,12 @@ class CapacitatedPMedian:
             ):
                 start = np.concatenate([xs[:nx][keep_x], xs[nx:]])
         rest = None if remaining is None else max(left(), 0.1)
+        meta["seconds_before_mip"] = round(time.perf_counter() - t0, 3)
         pairs = (ii[keep_x], jj[keep_x])
+        meta["final_mip"] = final_mip
+        if not final_mip:
+            out = MipOutcome("time_limit", None, np.nan, -np.inf, 0.0)
+            return out, obj, sol, lb
         out, parts = self._mip(
             None,
             relax=False,
@@ -499,6 +581,7 @@ class CapacitatedPMedian:
         status = Status.feasible
         if meth is Method.exact:
             remaining = None if tl is None else max(tl - (time.perf_counter() - t0), 0.1)
+            meta["heuristic_seconds"] = round(time.perf_counter() - t0, 3)
             if self.single_source:
                 meta.update(
                     method="incumbent + LP + Lagrangian (knapsack) bound and fixing + HiGHS MIP"

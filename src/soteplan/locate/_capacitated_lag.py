@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from soteplan.locate._swap import jit_kernels
+
 __all__ = ["LagrangeCPMP", "lagrangian_cpmp"]
 
 FloatArray = NDArray[np.float64]
@@ -37,6 +39,9 @@ IntArray = NDArray[np.int64]
 STALL = 8  # iterations without a better bound before the step is halved
 PROGRESS_WINDOW = 40  # stop when over this many iterations the best bound rose
 PROGRESS_MIN = 2e-5  # ... by less than this share
+# compiled knapsacks from this many matrix entries (n × m) on: the numpy loop over sites
+# costs 13–25 ms per evaluation at 100 × 100 against about 1 ms compiled (docs/benchmarks.md)
+JIT_MIN_ENTRIES = 5_000
 DP_CAPACITY = 4000  # largest knapsack capacity index solved exactly; larger data are scaled
 
 
@@ -49,7 +54,10 @@ class LagrangeCPMP:
     (the profit of what site ``j`` serves is at most its knapsack optimum, and nothing when
     closed); with the assignment rows and ``Σ y = p`` these cuts put the LP bound at ``L(λ)``.
 
-    ``keep_pair[i, j]``: pair may be in a solution cheaper than ``ub``; ``site_closed`` /
+    ``pair_bound[i, j]``: ``L`` with ``x_ij = 1`` forced (``inf`` for pairs not allowed or
+    at sites fixed closed, where no solution cheaper than ``ub`` lies; ``nan`` everywhere
+    without an incumbent), the ranking of the core problem; ``keep_pair[i, j]``: pair may
+    be in a solution cheaper than ``ub``; ``site_closed`` /
     ``site_open``: sites fixed closed / open; ``open_sets``: site sets met in the
     relaxation (for the heuristic); ``exact_knapsack``: no scaling was needed."""
 
@@ -58,6 +66,7 @@ class LagrangeCPMP:
     site_value: FloatArray
     iterations: int
     keep_pair: BoolArray
+    pair_bound: FloatArray
     site_closed: BoolArray
     site_open: BoolArray
     open_sets: list[BoolArray]
@@ -125,12 +134,24 @@ def _evaluate(
     *,
     tables: bool = False,
 ) -> tuple[float, FloatArray, BoolArray, list[IntArray], list[FloatArray | None]]:
-    """``L(λ)``, site values ``v``, the chosen sites, items per site, (tables)."""
+    """``L(λ)``, site values ``v``, the chosen sites, items per site, (tables).  Without
+    ``tables``, problems of ``JIT_MIN_ENTRIES`` entries or more use the compiled knapsacks
+    (:func:`soteplan.locate._swap_numba.knapsacks`), which return the items of the chosen
+    sites only (all the ascent needs)."""
     m = W.shape[1]
     v = np.full(m, np.inf)
     chosen: list[IntArray] = [np.zeros(0, np.int64)] * m
     tabs: list[FloatArray | None] = [None] * m
     P = lam[:, None] - W  # -inf where W is inf
+    kern = None if tables or W.size < JIT_MIN_ENTRIES else jit_kernels()
+    if kern is not None:  # compiled knapsacks (items of the chosen sites only returned)
+        take = np.zeros(W.shape, dtype=np.bool_)
+        best = kern.knapsacks(P, wi, Qi, np.flatnonzero(allowed).astype(np.int64), take)
+        v[allowed] = -best[allowed]
+        y = _select(v, allowed, fixed, p)
+        for j in np.flatnonzero(y):
+            chosen[j] = np.flatnonzero(take[:, j])
+        return float(lam.sum() + v[y].sum()), v, y, chosen, tabs
     for j in np.flatnonzero(allowed):
         best, ch, F = _knapsack(P[:, j], wi, int(Qi[j]), table=tables)
         v[j] = -best
@@ -202,7 +223,9 @@ def lagrangian_cpmp(
     keep = np.isfinite(W) & allowed[None, :]
     closed = np.zeros(m, dtype=bool)
     opened = np.zeros(m, dtype=bool)
+    pair_bound = np.full((n, m), np.nan)
     if np.isfinite(ub):
+        pair_bound[:] = np.inf
         slack = ub + 1e-7 * max(abs(ub), 1.0)
         free_open = np.flatnonzero(y & ~fixed)
         free_closed = np.flatnonzero(allowed & ~fixed & ~y)
@@ -224,6 +247,10 @@ def lagrangian_cpmp(
             forced[ok] = P[rows[ok], j] + F[q[ok]]  # most profit with item i taken
             # L with x_ij = 1: site j open (swap_in) and its value −forced instead of v_j
             lij = L + swap_in[j] - v[j] - forced
+            pair_bound[rows, j] = lij
             keep[rows[lij > slack], j] = False
         keep[:, closed] = False
-    return LagrangeCPMP(best_l, best_lam, v, it, keep, closed, opened, open_sets, _s == 1.0)
+        pair_bound[:, closed] = np.inf
+    return LagrangeCPMP(
+        best_l, best_lam, v, it, keep, pair_bound, closed, opened, open_sets, _s == 1.0
+    )

@@ -438,3 +438,57 @@ def enumerate_subsets(CfT, w, base, k, upper, best_idx):  # type: ignore[no-unty
         t += 1
         idx[t] = a
     return best
+
+
+@njit(cache=True)
+def knapsacks(P, wi, Qi, sites, take):  # type: ignore[no-untyped-def]
+    """The 0-1 knapsack of every site in ``sites`` (the capacitated Lagrangian,
+    :func:`soteplan.locate._capacitated_lag._evaluate`): items ``i`` with ``P[i, j] > 0``,
+    integer weights ``wi``, capacity ``Qi[j]``.  Returns the best profit per site (``-inf``
+    where not computed) and marks the chosen items in ``take[i, j]`` (zeroed here).  Items
+    in row order, each one taken where it raises the table strictly, as the numpy code."""
+    n, m = P.shape
+    best = np.full(m, -np.inf)
+    items = np.empty(n, dtype=np.int64)
+    qmax = 0
+    for s in range(sites.shape[0]):
+        qmax = max(qmax, Qi[sites[s]])
+    keep = np.empty((n, qmax + 1), dtype=np.bool_)  # item k raised the table at q
+    for s in range(sites.shape[0]):
+        j = sites[s]
+        Q = Qi[j]
+        for i in range(n):
+            take[i, j] = False
+        if Q < 0:
+            continue
+        base = 0.0
+        cnt = 0
+        for i in range(n):
+            if P[i, j] > 0.0:
+                if wi[i] == 0:
+                    base += P[i, j]
+                    take[i, j] = True
+                elif wi[i] <= Q:
+                    items[cnt] = i
+                    cnt += 1
+        F = np.zeros(Q + 1)
+        for k in range(cnt):
+            i = items[k]
+            wk = wi[i]
+            pk = P[i, j]
+            for q in range(wk):
+                keep[k, q] = False
+            for q in range(Q, wk - 1, -1):
+                c = F[q - wk] + pk
+                if c > F[q]:
+                    F[q] = c
+                    keep[k, q] = True
+                else:
+                    keep[k, q] = False
+        q = Q
+        for k in range(cnt - 1, -1, -1):
+            if keep[k, q]:
+                take[items[k], j] = True
+                q -= wi[items[k]]
+        best[j] = F[Q] + base
+    return best
