@@ -66,6 +66,20 @@ def test_pair_and_dense_passes_give_the_same_bound(seed, n, m, p, levels):
     assert not a.rho[~allowed].any()
 
 
+def _check_compiled_outcome(a, C, w, p, allowed, fixed):
+    """What any compiled bound must satisfy: the bound is the dense L(λ) at its multipliers,
+    the reduced costs are L's at them (0 for closed sites), and a primal solution opens
+    ``p`` allowed sites, the fixed ones among them, at the objective reported."""
+    assert a.bound == pytest.approx(_dense_value(C, w, a.lam, p, allowed, fixed), abs=1e-7)
+    rho = np.minimum(w[:, None] * C - a.lam[:, None], 0.0).sum(axis=0)
+    assert np.allclose(a.rho[allowed], rho[allowed], atol=1e-7)
+    assert not a.rho[~allowed].any()
+    if a.best_open is not None:
+        assert a.best_open.sum() == p and not (a.best_open & ~allowed).any()
+        assert fixed[allowed].sum() == (a.best_open & fixed).sum()
+        assert a.best_obj == pytest.approx(float(w @ C[:, a.best_open].min(axis=1)))
+
+
 @settings(max_examples=20, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -94,13 +108,7 @@ def test_compiled_subgradient_gives_a_valid_bound_like_the_numpy_loop(seed, n, m
         b = lagrange.lagrangian_bound(C, w, p, allowed, fixed, ub, max_iter=120)
     finally:
         _swap.JIT_MIN_SIZE = saved
-    assert a.bound == pytest.approx(_dense_value(C, w, a.lam, p, allowed, fixed), abs=1e-7)
-    rho = np.minimum(w[:, None] * C - a.lam[:, None], 0.0).sum(axis=0)
-    assert np.allclose(a.rho[allowed], rho[allowed], atol=1e-7)
-    assert not a.rho[~allowed].any()
-    if a.best_open is not None:
-        assert a.best_open.sum() == p and not (a.best_open & ~allowed).any()
-        assert a.best_obj == pytest.approx(float(w @ C[:, a.best_open].min(axis=1)))
+    _check_compiled_outcome(a, C, w, p, allowed, fixed)
     assert a.iterations <= 120
     # same start and rules: integer data, so equal unless tied reduced costs were split
     # differently; never far apart
@@ -141,14 +149,7 @@ def test_compiled_subgradient_on_shared_sorted_rows_is_exact_for_the_node(
         )
     finally:
         _swap.JIT_MIN_SIZE = saved
-    assert a.bound == pytest.approx(_dense_value(C, w, a.lam, p, allowed, fixed), abs=1e-7)
-    rho = np.minimum(w[:, None] * C - a.lam[:, None], 0.0).sum(axis=0)
-    assert np.allclose(a.rho[allowed], rho[allowed], atol=1e-7)
-    assert not a.rho[~allowed].any()
-    if a.best_open is not None:
-        assert a.best_open.sum() == p and not (a.best_open & ~allowed).any()
-        assert fixed[allowed].sum() == (a.best_open & fixed).sum()
-        assert a.best_obj == pytest.approx(float(w @ C[:, a.best_open].min(axis=1)))
+    _check_compiled_outcome(a, C, w, p, allowed, fixed)
 
 
 def test_sorted_rows_must_cover_the_node(monkeypatch):

@@ -4,6 +4,8 @@ with ties, a fixed and a forbidden site."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from unittest.mock import patch
 
@@ -56,6 +58,19 @@ instances = st.builds(
     levels=st.integers(2, 8),
     radius=st.integers(0, 4).map(float),
 )
+
+
+@contextmanager
+def _without_local_search() -> Iterator[None]:
+    """No swap search and the greedy in place of the rounded LP start: the incumbent stays
+    weak, so the fixing and the reduced MIP have to run."""
+    with (
+        patch.object(mx, "swap", lambda cv, y, allowed, fixed: y.copy()),
+        patch.object(
+            mx, "rounded", lambda cv, x, p, allowed, fixed: mx.greedy(cv, p, allowed, fixed)
+        ),
+    ):
+        yield
 
 
 @settings(max_examples=40, deadline=None)
@@ -154,12 +169,7 @@ def test_exact_goes_through_fixing_and_the_reduced_model():
     by reduced cost and the reduced model is solved; the result is still the brute-force
     optimum, with or without integer weights, fixed and forbidden sites."""
     reduced = 0
-    with (
-        patch.object(mx, "swap", lambda cv, y, allowed, fixed: y.copy()),
-        patch.object(
-            mx, "rounded", lambda cv, x, p, allowed, fixed: mx.greedy(cv, p, allowed, fixed)
-        ),
-    ):
+    with _without_local_search():
         for seed in range(60):
             cost, w, p, radius, fixed, forbidden = _instance(seed, 30, 9, 2 + seed % 3, 6, 2.0)
             allowed, fx = _masks(9, p, fixed, forbidden)
@@ -188,13 +198,7 @@ def test_bound_stays_valid_when_the_reduced_mip_stops_early():
         return replace(out, status="time_limit", x=None)
 
     stops = 0
-    with (
-        patch.object(mx, "swap", lambda cv, y, allowed, fixed: y.copy()),
-        patch.object(
-            mx, "rounded", lambda cv, x, p, allowed, fixed: mx.greedy(cv, p, allowed, fixed)
-        ),
-        patch.object(_coverage, "solve_mip", stopped),
-    ):
+    with _without_local_search(), patch.object(_coverage, "solve_mip", stopped):
         for seed in range(60):
             cost, w, p, radius, fixed, forbidden = _instance(seed, 30, 9, 2 + seed % 3, 6, 2.0)
             allowed, fx = _masks(9, p, fixed, forbidden)
