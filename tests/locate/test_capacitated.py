@@ -136,9 +136,11 @@ def test_single_source_time_limit_honoured():
     cost = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     w = rng.integers(1, 21, n).astype(float)
     cap = np.full(n, np.ceil(w.sum() / (p * 0.9)))
-    r = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True).solve(
-        "exact", time_limit=2.0
-    )
+    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
+    # a fresh checkout compiles the numba kernels on their first call (once per machine,
+    # seconds; README): pay it before timing the limit
+    model.solve("exact", time_limit=1.0)
+    r = model.solve("exact", time_limit=2.0)
     assert r.seconds <= 2.0 + 1.5  # the limit plus model building
     assert r.bound <= r.objective + 1e-9
     assert np.all(_served(r, n) <= cap + 1e-6)
