@@ -130,12 +130,16 @@ def enumerate_best(
 # A node whose fixing closed sites is bounded again only when it forced a site open or
 # closed at least this share of its free sites; otherwise it branches on the reduced node
 # at once (the repeat rarely prunes it and cost as much as the node: pmed39's shape 38 →
-# 23 CPU s, pmed36's 14 → 10 s, under load; docs/benchmarks.md, seventh pass).
+# 23 CPU s, pmed36's 14 → 10 s, under load; docs/benchmarks.md, eighth pass).
 REFIX_SHARE = 0.5
 # A node's bound reuses its parent's sorted rows while at least this share of their sites
 # is still allowed, else compacts them to its own sites (a filter, no sort; rows walking
 # past many closed sites cost more than the compaction).
 RESORT_SHARE = 0.95
+# A node's bound: ``node_iter`` (50) subgradient steps from its parent's multipliers, the
+# step halved after NODE_STALL steps without progress.  With nodes this cheap, more nodes
+# with weaker bounds win (pmed39's shape: 400 steps / 10 took 10.6 s for 901 nodes, 50 / 20
+# 2.8 s for 695; the sweep is in docs/benchmarks.md, eighth pass).
 NODE_STALL = 20
 
 
@@ -164,8 +168,6 @@ def lagrangian_branch_and_bound(
     ]
     nodes = 0
     finished = True
-    # a node's sites lie within its parent's: the parent's sorted rows serve it while
-    # most of their sites are still allowed (else the rows walk past many closed sites)
     kern = jit_kernels(C.size)
     while stack:
         if deadline is not None and time.perf_counter() > deadline:
@@ -186,6 +188,8 @@ def lagrangian_branch_and_bound(
                     best, ub = y, obj
                 break
             if kern is not None:
+                # a node's sites lie within its parent's: the parent's sorted rows serve it
+                # while most of their sites are still allowed (RESORT_SHARE)
                 if rows is None:
                     rows = SortedRows.build(C, w, al)
                 elif al.sum() < RESORT_SHARE * len(rows.sites):
