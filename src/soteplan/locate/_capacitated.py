@@ -51,7 +51,6 @@ POLISH_SECONDS = 3.0  # most seconds for the exact assignment to the incumbent's
 CORE_PAIRS = 8  # pairs per demand in the core problem (smallest Lagrangian pair bound)
 CORE_SECONDS = 20.0  # most seconds for the core MIP ...
 CORE_SHARE = 0.5  # ... and at most this share of the time left
-CORE_HEURISTIC_EFFORT = 0.01  # HiGHS mip_heuristic_effort in the core MIP
 CORE_MIN_GAP = 0.005  # the core MIP runs only when the incumbent is this far above the bound
 CORE_MIN_PAIRS = 20_000  # ... and more pairs than this survive the Lagrangian fixing (smaller
 # models are proven by the final MIP, where a core MIP only costs time: O–C n = 100, p = 10)
@@ -59,8 +58,9 @@ LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian fr
 LP_SHARE = 0.8  # most share of the time left for the LP (a loaded machine made the n = 400
 # LP take all 55 s, leaving no time for the Lagrangian: 28.9 % gap; a cap of 0.6 stopped it
 # at 32 s unfinished, 26.4 %; 0.8 let it finish in 30.6 s, 3.4 %; see docs/benchmarks.md)
-# HiGHS options for the final MIP of the smaller models (those with the LP), started from a
-# good incumbent: few heuristics, no restarts (measured, see docs/benchmarks.md)
+# HiGHS options for the final MIP of the smaller models (those with the LP) and for the core
+# MIP, both started from a good incumbent: few heuristics, no restarts (measured, see
+# docs/benchmarks.md; the core with mip_heuristic_effort 0.2 found nothing better in 10 s)
 MIP_OPTIONS: dict[str, float | bool] = {"mip_heuristic_effort": 0.01, "mip_allow_restart": False}
 
 
@@ -347,7 +347,7 @@ class CapacitatedPMedian:
             pairs=(pi, pj),
             y_upper=sites,
             start=start,
-            options={"mip_heuristic_effort": CORE_HEURISTIC_EFFORT, "mip_allow_restart": False},
+            options=MIP_OPTIONS,
         )
         if out.x is None or not out.objective < obj - 1e-9 * max(abs(obj), 1.0):
             return obj, sol, out
