@@ -207,6 +207,22 @@ def test_fixed_kept_forbidden_excluded(make_euclid):
     assert r.objective == pytest.approx(brute_pmedian(cost, w, 3, fixed=(0,), forbidden=(1, 2)))
 
 
+def test_fixed_and_forbidden_as_boolean_masks(make_euclid):
+    euclid = make_euclid
+    cost, w = euclid(30, 10, 5)
+    fixed = np.zeros(10, dtype=bool)  # all False: nothing fixed (False is not the index 0)
+    forbidden = np.zeros(10, dtype=bool)
+    forbidden[[1, 2]] = True
+    r = PMedian.from_cost_matrix(cost, w, p=3, fixed=fixed, forbidden=forbidden).solve()
+    assert r.objective == pytest.approx(brute_pmedian(cost, w, 3, forbidden=(1, 2)))
+    fixed[7] = True
+    r = PMedian.from_cost_matrix(cost, w, p=3, fixed=fixed).solve()
+    assert 7 in r.site_indices.tolist()
+    assert r.objective == pytest.approx(brute_pmedian(cost, w, 3, fixed=(7,)))
+    with pytest.raises(ParameterError, match="one value per candidate"):
+        PMedian.from_cost_matrix(cost, w, p=3, fixed=np.zeros(9, dtype=bool))
+
+
 def test_ids_and_frame(make_euclid):
     euclid = make_euclid
     cost, w = euclid(12, 5, 3)

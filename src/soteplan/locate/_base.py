@@ -208,6 +208,14 @@ def _site_mask(
     mask = np.zeros(m, dtype=bool)
     if sel is None:
         return mask
+    arr = np.asarray(sel)
+    if arr.dtype == np.bool_:  # a mask over the candidates (True/False are not ids 1/0)
+        if arr.shape != (m,):
+            raise ParameterError(
+                f"{name}: a boolean mask must have one value per candidate site ({m}), "
+                f"got shape {arr.shape}"
+            )
+        return arr.copy()
     items = list(np.asarray(sel, dtype=object).ravel()) if not isinstance(sel, list) else sel
     pos = {sid: k for k, sid in enumerate(site_ids)}
     bad: list[Any] = []

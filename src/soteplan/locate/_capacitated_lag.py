@@ -56,7 +56,7 @@ class LagrangeCPMP:
 
     ``pair_bound[i, j]``: ``L`` with ``x_ij = 1`` forced (``inf`` for pairs not allowed or
     at sites fixed closed, where no solution cheaper than ``ub`` lies; ``nan`` everywhere
-    without an incumbent), the ranking of the core problem; ``keep_pair[i, j]``: pair may
+    without an incumbent), what the pair fixing compared with ``ub``; ``keep_pair[i, j]``: pair may
     be in a solution cheaper than ``ub``; ``site_closed`` /
     ``site_open``: sites fixed closed / open; ``open_sets``: site sets met in the
     relaxation (for the heuristic); ``exact_knapsack``: no scaling was needed."""
@@ -174,16 +174,20 @@ def lagrangian_cpmp(
     deadline: float,
     max_iter: int = 400,
     mu0: float = 0.5,
+    stall: int = STALL,
+    window: int = PROGRESS_WINDOW,
 ) -> LagrangeCPMP:
     """Subgradient ascent (Held–Wolfe–Crowder step ``μ (UB − L) / ‖g‖²``, ``μ`` halved after
-    stalls) on ``L(λ)`` from ``lam0``, then fixing against ``ub``.  ``W[i, j] = w_i c_ij``
+    ``stall`` steps without a better bound) on ``L(λ)`` from ``lam0``, then fixing against
+    ``ub``; it also stops when the best bound rose by less than ``PROGRESS_MIN`` over the last
+    ``window`` steps.  ``W[i, j] = w_i c_ij``
     (``inf``: not allowed).  Stops at ``deadline`` (``time.perf_counter()``)."""
     n, m = W.shape
     wi, capq, _s = _scale(w, cap)
     Qi = np.floor(capq + 1e-9).astype(np.int64)
     lam = np.asarray(lam0, dtype=np.float64).copy()
     best_l, best_lam = -np.inf, lam.copy()
-    mu, stall, it = mu0, 0, 0
+    mu, stall_count, it = mu0, 0, 0
     open_sets: list[BoolArray] = []
     seen: set[bytes] = set()
     history: list[float] = []
@@ -195,11 +199,11 @@ def lagrangian_cpmp(
             seen.add(key)
             open_sets.append(y.copy())
         if not np.isfinite(best_l) or best_l + 1e-12 * max(abs(best_l), 1.0) < L:
-            best_l, best_lam, stall = L, lam.copy(), 0
+            best_l, best_lam, stall_count = L, lam.copy(), 0
         else:
-            stall += 1
-            if stall >= STALL:  # halve the step and restart from the best multipliers
-                mu, stall = mu / 2.0, 0
+            stall_count += 1
+            if stall_count >= stall:  # halve the step and restart from the best multipliers
+                mu, stall_count = mu / 2.0, 0
                 lam = best_lam.copy()
                 continue
         g = np.ones(n)
@@ -211,7 +215,7 @@ def lagrangian_cpmp(
         if mu < 1e-4 or time.perf_counter() > deadline:
             break
         history.append(best_l)
-        if len(history) > PROGRESS_WINDOW and best_l - history[-PROGRESS_WINDOW - 1] <= (
+        if len(history) > window and best_l - history[-window - 1] <= (
             PROGRESS_MIN * max(abs(best_l), 1.0)
         ):
             break  # the bound has stopped moving

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Incumbent", "core_pairs", "gap_assign", "incumbent"]
+__all__ = ["Incumbent", "gap_assign", "incumbent"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -139,15 +139,3 @@ def incumbent(
                     improved = True
                     break
     return Incumbent(y, asg, cost)
-
-
-def core_pairs(pair_bound: FloatArray, keep: BoolArray, k: int) -> BoolArray:
-    """The core problem's pairs: per row the ``k`` pairs with the smallest Lagrangian bound
-    with that pair forced (``pair_bound``, :mod:`._capacitated_lag`) among those ``keep``
-    allows (a heuristic restriction; the caller adds the incumbent's pairs)."""
-    score = np.where(keep & np.isfinite(pair_bound), pair_bound, np.inf)
-    kk = min(k, score.shape[1])
-    top = np.argpartition(score, kk - 1, axis=1)[:, :kk]
-    pick = np.zeros(score.shape, dtype=bool)
-    np.put_along_axis(pick, top, True, axis=1)
-    return pick & np.isfinite(score)

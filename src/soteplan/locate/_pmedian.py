@@ -128,7 +128,8 @@ class PMedian:
         p
             Number of sites to open (including the fixed ones).
         fixed, forbidden
-            Site ids (or column indices) that must be open / may not be opened.
+            Site ids (or column indices, or a boolean mask over the candidates) that must be
+            open / may not be opened.
         demand_ids, site_ids
             Identifiers of rows and columns (default 0..n-1 / 0..m-1).
 
