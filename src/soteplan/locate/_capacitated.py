@@ -59,11 +59,14 @@ POP_SUB_SECONDS = 1.0  # most seconds per subproblem MIP
 POP_SECONDS = 30.0  # most seconds for POPMUSIC ...
 POP_SHARE = 0.6  # ... and at most this share of the time left
 POP_MIN_GAP = 0.005  # POPMUSIC runs only when the incumbent is this far above the bound, on
-# a large model (more than LARGE_PAIRS pairs left): on L–S n = 200 (20 763 pairs) it found
-# nothing in 14 s that the final MIP, given that time, finds (40 538 against 41 030)
-LARGE_PAIRS = 30_000  # above this many pairs left, no final MIP under a time limit
-LAG_MORE_MU = 0.1  # the ascent after POPMUSIC: first step share ...
-LAG_MORE_STALL = 30  # ... and steps without a better bound before it is halved
+# a large model (more than LARGE_PAIRS pairs left after the Lagrangian fixing)
+LARGE_PAIRS = 10_000  # above this many pairs left, POPMUSIC and more ascent instead of the
+# final MIP under a time limit (L–S n = 200, about 17 000–21 000 pairs left: 40 611, 2.42 %,
+# against 40 913, 3.15 %, from the final MIP; O–C n = 100 keeps at most 2 530 and L–S n = 100
+# about 5 200, where HiGHS searches and proves better on its own)
+LAG_MORE_MU = 0.3  # the ascent after POPMUSIC: first step share ...
+LAG_MORE_STALL = 100  # ... and steps without a better bound before it is halved (L–S
+# n = 400: 63 401 with 0.1 and 30, 63 420 with 0.5 and 60, 63 425 with 0.3 and 100)
 FINISH_SECONDS = 0.5  # time kept for fixing and the result after that ascent
 LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian from scratch)
 LP_PRICE_MIN_PAIRS = 20_000  # from this many pairs on the LP is solved by pricing ...
@@ -567,9 +570,9 @@ class CapacitatedPMedian:
             obj, sol = self._polish(obj, sol, min(POLISH_SECONDS, 0.05 * left()))
             meta["polished_incumbent"] = obj if obj < before else None
         # large models (many pairs left after the Lagrangian fixing, a gap still open): the
-        # final MIP moves neither bound nor incumbent there (L–S n = 300: 21 s for +0.06 %
-        # of bound; n = 400: nothing in 12 s), so the time goes to POPMUSIC and then to more
-        # of the Lagrangian ascent; smaller models are proven by the final MIP
+        # final MIP moves neither bound nor incumbent much there (L–S n = 300: 21 s for
+        # +0.06 % of bound; n = 400: nothing in 12 s), so the time goes to POPMUSIC and then
+        # to more of the Lagrangian ascent; smaller models are proven by the final MIP
         gap_now = (obj - lag.bound) / max(abs(obj), 1.0)
         kept = int(lag.keep_pair.sum())
         final_mip = remaining is None or kept <= LARGE_PAIRS
