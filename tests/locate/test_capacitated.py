@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from cpmp_brute import single_source_solutions
 
 from soteplan.errors import InfeasibleError
 from soteplan.locate import CapacitatedPMedian, PMedian, Status
@@ -58,16 +57,6 @@ def test_capacity_below_demand(make_euclid):
         )
 
 
-def _brute_single_source(cost, w, cap, p):
-    """Every single-source assignment of the rows to at most p sites within capacity."""
-    n, m = cost.shape
-    codes = np.array(list(itertools.product(range(m), repeat=n)))
-    load = np.stack([(w[None, :] * (codes == j)).sum(axis=1) for j in range(m)], axis=1)
-    ok = np.all(load <= cap[None, :] + 1e-9, axis=1) & ((load > 0).sum(axis=1) <= p)
-    total = (w[None, :] * cost[np.arange(n)[None, :], codes]).sum(axis=1)
-    return float(total[ok].min())
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_single_source_matches_brute_force(seed):
     rng = np.random.default_rng(seed)
@@ -79,7 +68,7 @@ def test_single_source_matches_brute_force(seed):
     model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
     r = model.solve("exact")
     assert r.status is Status.optimal
-    assert r.objective == pytest.approx(_brute_single_source(cost, w, cap, p), rel=1e-9)
+    assert r.objective == pytest.approx(single_source_solutions(cost, w, cap, p)[1].min(), rel=1e-9)
     assert r.bound <= r.objective + 1e-9
     assert np.all(_served(r, m) <= cap + 1e-6)
     h = model.solve("heuristic")

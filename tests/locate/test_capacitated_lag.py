@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from cpmp_brute import single_source_solutions
 
 from soteplan.locate import CapacitatedPMedian, Status
 from soteplan.locate import _capacitated as capmod
@@ -23,12 +24,7 @@ def _instance(seed, n=7, m=4, p=2, load=0.9, integer=True):
 
 def _brute(cost, w, cap, p):
     """Optimum and one optimal assignment over every single-source assignment."""
-    n, m = cost.shape
-    codes = np.array(list(itertools.product(range(m), repeat=n)))
-    load = np.stack([(w[None, :] * (codes == j)).sum(axis=1) for j in range(m)], axis=1)
-    ok = np.all(load <= cap[None, :] + 1e-9, axis=1) & ((load > 0).sum(axis=1) <= p)
-    total = (w[None, :] * cost[np.arange(n)[None, :], codes]).sum(axis=1)
-    total[~ok] = np.inf
+    codes, total = single_source_solutions(cost, w, cap, p)
     k = int(np.argmin(total))
     return float(total[k]), codes[k]
 
@@ -180,11 +176,7 @@ def test_pair_bound_is_below_every_solution_with_the_pair(seed, monkeypatch):
     opt, _ = _brute(cost, w, cap, p)
     ub = 1.02 * opt
     lag = _lag(cost, w, cap, p, ub, max_iter=60)
-    codes = np.array(list(itertools.product(range(m), repeat=n)))
-    load = np.stack([(w[None, :] * (codes == j)).sum(axis=1) for j in range(m)], axis=1)
-    ok = np.all(load <= cap[None, :] + 1e-9, axis=1) & ((load > 0).sum(axis=1) <= p)
-    total = (w[None, :] * cost[np.arange(n)[None, :], codes]).sum(axis=1)
-    total[~ok] = np.inf
+    codes, total = single_source_solutions(cost, w, cap, p)
     for i in range(n):
         for j in range(m):
             with_pair = total[codes[:, i] == j].min()  # cheapest solution serving i from j

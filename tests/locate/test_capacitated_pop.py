@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
+from cpmp_brute import single_source_solutions
 
 from soteplan.locate import CapacitatedPMedian
 from soteplan.locate import _capacitated as capmod
@@ -18,17 +17,6 @@ def _instance(seed, n=8, m=5, p=2, load=0.9):
     w = rng.integers(1, 21, n).astype(float)
     cap = np.full(m, np.ceil(w.sum() / (p * load)))
     return cost, w, cap, p
-
-
-def _all_solutions(cost, w, cap, p):
-    """Every single-source assignment: (site per row codes, total cost, inf where infeasible)."""
-    n, m = cost.shape
-    codes = np.array(list(itertools.product(range(m), repeat=n)))
-    load = np.stack([(w[None, :] * (codes == j)).sum(axis=1) for j in range(m)], axis=1)
-    ok = np.all(load <= cap[None, :] + 1e-9, axis=1) & ((load > 0).sum(axis=1) <= p)
-    total = (w[None, :] * cost[np.arange(n)[None, :], codes]).sum(axis=1)
-    total[~ok] = np.inf
-    return codes, total
 
 
 def _check_solution(model, obj, sol, cost, w, cap, p):
@@ -64,7 +52,7 @@ def _start(model, cost, w, cap, p, codes, total):
 def test_popmusic_with_the_whole_problem_as_subproblem_is_exact(seed, monkeypatch):
     cost, w, cap, p = _instance(seed)
     m = cost.shape[1]
-    codes, total = _all_solutions(cost, w, cap, p)
+    codes, total = single_source_solutions(cost, w, cap, p)
     model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
     obj0, sol0 = _start(model, cost, w, cap, p, codes, total)
     for name, value in (("POP_SITES", p), ("POP_SITES_MAX", p), ("POP_NEAR", m), ("POP_PAIRS", m)):
@@ -79,7 +67,7 @@ def test_popmusic_with_the_whole_problem_as_subproblem_is_exact(seed, monkeypatc
 @pytest.mark.parametrize("seed", [4, 5, 6, 7, 8])
 def test_popmusic_small_subproblems_stay_feasible_and_never_worse(seed, monkeypatch):
     cost, w, cap, p = _instance(seed, n=8, m=6, p=3, load=0.85)
-    codes, total = _all_solutions(cost, w, cap, p)
+    codes, total = single_source_solutions(cost, w, cap, p)
     model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
     obj0, sol0 = _start(model, cost, w, cap, p, codes, total)
     monkeypatch.setattr(capmod, "POP_SITES", 1)
@@ -97,7 +85,7 @@ def test_popmusic_small_subproblems_stay_feasible_and_never_worse(seed, monkeypa
 def test_priced_lp_is_the_full_lp_and_its_reduced_costs_fix_validly(seed, monkeypatch):
     cost, w, cap, p = _instance(seed, n=7, m=5, p=2, load=0.95)
     n, m = cost.shape
-    codes, total = _all_solutions(cost, w, cap, p)
+    codes, total = single_source_solutions(cost, w, cap, p)
     model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
     full, _parts = model._mip(None, relax=True, time_limit=None)
     monkeypatch.setattr(capmod, "LP_PRICE_MIN_PAIRS", 0)
@@ -143,7 +131,7 @@ def test_priced_lp_cut_short_is_a_guide_not_a_bound(monkeypatch):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_large_model_path_popmusic_then_ascent(seed, monkeypatch):
     cost, w, cap, p = _instance(seed, n=8, m=5, p=2, load=0.95)
-    _codes, total = _all_solutions(cost, w, cap, p)
+    _codes, total = single_source_solutions(cost, w, cap, p)
     monkeypatch.setattr(capmod, "LARGE_PAIRS", 0)  # treated as large: no final MIP
     monkeypatch.setattr(capmod, "POP_MIN_GAP", -1.0)
     model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
