@@ -142,3 +142,14 @@ def test_large_model_path_popmusic_then_ascent(seed, monkeypatch):
     assert r.bound <= opt * (1 + 1e-7)
     assert r.objective >= opt * (1 - 1e-9)
     assert r.meta["lagrangian_iterations"] > 0
+
+
+def test_large_model_without_an_incumbent_still_gets_the_final_mip(monkeypatch):
+    cost, w, cap, p = _instance(1, n=8, m=5, p=2, load=0.95)
+    _codes, total = single_source_solutions(cost, w, cap, p)
+    monkeypatch.setattr(capmod, "LARGE_PAIRS", 0)
+    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
+    monkeypatch.setattr(model, "_incumbent", lambda y0, budget: (np.inf, None))
+    r = model.solve("exact", time_limit=5.0)
+    assert r.meta["final_mip"] is True
+    assert r.objective == pytest.approx(total.min(), rel=1e-9)

@@ -575,7 +575,8 @@ class CapacitatedPMedian:
         # to more of the Lagrangian ascent; smaller models are proven by the final MIP
         gap_now = (obj - lag.bound) / max(abs(obj), 1.0)
         kept = int(lag.keep_pair.sum())
-        final_mip = remaining is None or kept <= LARGE_PAIRS
+        final_mip = remaining is None or kept <= LARGE_PAIRS or sol is None  # (no incumbent:
+        # only the MIP can find one)
         if sol is not None and np.isfinite(lag.bound) and gap_now > POP_MIN_GAP and not final_mip:
             t_pop = time.perf_counter()
             before = obj
