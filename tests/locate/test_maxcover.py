@@ -163,6 +163,22 @@ def test_both_methods_against_brute_force(inst):
         assert set(fixed) <= s and not set(forbidden) & s and len(s) == p
 
 
+def _brute_force_cases(count=60):
+    """(seed, brute-force optimum, model) for small instances with fixed and forbidden
+    sites (30 × 9, p = 2–4)."""
+    for seed in range(count):
+        cost, w, p, radius, fixed, forbidden = _instance(seed, 30, 9, 2 + seed % 3, 6, 2.0)
+        allowed, fx = _masks(9, p, fixed, forbidden)
+        best = max(v for _, v in _solutions(cost <= radius, w, p, allowed, fx))
+        yield (
+            seed,
+            best,
+            MaxCover.from_cost_matrix(
+                cost, w, p=p, radius=radius, fixed=fixed, forbidden=forbidden
+            ),
+        )
+
+
 def test_exact_goes_through_fixing_and_the_reduced_model():
     """With the local search switched off (swap returns its start, the LP rounding
     returns the greedy solution) the incumbent is often below the optimum: sites are fixed
@@ -170,13 +186,7 @@ def test_exact_goes_through_fixing_and_the_reduced_model():
     optimum, with or without integer weights, fixed and forbidden sites."""
     reduced = 0
     with _without_local_search():
-        for seed in range(60):
-            cost, w, p, radius, fixed, forbidden = _instance(seed, 30, 9, 2 + seed % 3, 6, 2.0)
-            allowed, fx = _masks(9, p, fixed, forbidden)
-            best = max(v for _, v in _solutions(cost <= radius, w, p, allowed, fx))
-            mc = MaxCover.from_cost_matrix(
-                cost, w, p=p, radius=radius, fixed=fixed, forbidden=forbidden
-            )
+        for seed, best, mc in _brute_force_cases():
             r = mc.solve("exact")
             assert r.objective == pytest.approx(best), seed
             assert r.status is Status.optimal and r.bound == pytest.approx(best)
@@ -199,13 +209,7 @@ def test_bound_stays_valid_when_the_reduced_mip_stops_early():
 
     stops = 0
     with _without_local_search(), patch.object(_coverage, "solve_mip", stopped):
-        for seed in range(60):
-            cost, w, p, radius, fixed, forbidden = _instance(seed, 30, 9, 2 + seed % 3, 6, 2.0)
-            allowed, fx = _masks(9, p, fixed, forbidden)
-            best = max(v for _, v in _solutions(cost <= radius, w, p, allowed, fx))
-            mc = MaxCover.from_cost_matrix(
-                cost, w, p=p, radius=radius, fixed=fixed, forbidden=forbidden
-            )
+        for _seed, best, mc in _brute_force_cases():
             r = mc.solve("exact")
             assert r.bound >= best - 1e-9 and r.objective <= best + 1e-9
             if "mip_status" in r.meta:

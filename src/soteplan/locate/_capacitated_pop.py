@@ -70,8 +70,9 @@ def popmusic(
     sub_seconds: float,
 ) -> PopmusicOutcome:
     """Improve the assignment ``assign`` (site per row of ``W[i, j] = w_i c_ij``, ``inf`` =
-    not allowed) to the open sites ``open_mask`` until no subproblem of ``r`` sites improves
-    or ``deadline`` (``time.perf_counter()``) passes."""
+    not allowed) to the open sites ``open_mask``, with subproblems of ``r`` sites growing by
+    ``r_step`` to ``r_max``, until none of ``r_max`` sites improves or ``deadline``
+    (``time.perf_counter()``) passes."""
     n = W.shape[0]
     y = open_mask.copy()
     a = assign.copy()
@@ -123,7 +124,7 @@ def popmusic(
             a[rows] = sub_a
             y[group] = False
             y[sub_open] = True
-            cost = float(W[np.arange(n), a].sum())
+            cost -= before - sub_cost
             improved += 1
             for j in sub_open:
                 if not in_queue[j]:
