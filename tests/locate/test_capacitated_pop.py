@@ -153,3 +153,46 @@ def test_large_model_without_an_incumbent_still_gets_the_final_mip(monkeypatch):
     r = model.solve("exact", time_limit=5.0)
     assert r.meta["final_mip"] is True
     assert r.objective == pytest.approx(total.min(), rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_support_mip_over_the_whole_problem_is_exact(seed):
+    cost, w, cap, p = _instance(seed)
+    codes, total = single_source_solutions(cost, w, cap, p)
+    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
+    obj0, sol0 = _start(model, cost, w, cap, p, codes, total)
+    nx = len(sol0[1][0])
+    everything = np.ones(nx + cost.shape[1])  # an "LP" using every pair and site
+    obj, sol = model._support_mip(obj0, sol0, everything, 10.0)
+    assert obj == pytest.approx(float(total.min()), rel=1e-9)
+    _check_solution(model, obj, sol, cost, w, cap, p)
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6, 7])
+def test_support_mip_from_the_lp_stays_feasible_and_never_worse(seed, monkeypatch):
+    cost, w, cap, p = _instance(seed, n=8, m=6, p=3, load=0.95)
+    codes, total = single_source_solutions(cost, w, cap, p)
+    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
+    obj0, sol0 = _start(model, cost, w, cap, p, codes, total)
+    lp, _rounds, _pairs = model._lp(None)
+    monkeypatch.setattr(capmod, "SUPPORT_NEAR", 1)
+    obj, sol = model._support_mip(obj0, sol0, lp.x, 10.0)
+    assert total.min() * (1 - 1e-9) <= obj <= obj0 * (1 + 1e-12)
+    _check_solution(model, obj, sol, cost, w, cap, p)
+    x, (_ii, _jj, nx) = sol
+    sites = (lp.x[nx:] > 1e-6) | (sol0[0][nx:] > 0.5)
+    assert np.all(sites[x[nx:] > 0.5])  # only the LP's sites and the start's
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_large_model_path_with_the_support_mip(seed, monkeypatch):
+    cost, w, cap, p = _instance(seed, n=8, m=5, p=2, load=0.95)
+    _codes, total = single_source_solutions(cost, w, cap, p)
+    monkeypatch.setattr(capmod, "LARGE_PAIRS", 0)
+    monkeypatch.setattr(capmod, "SUPPORT_MIN_GAP", -1.0)
+    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
+    r = model.solve("exact", time_limit=3.0)
+    assert r.meta["support_mip_seconds"] >= 0
+    opt = total.min()
+    assert opt * (1 - 1e-9) <= r.objective
+    assert r.bound <= opt * (1 + 1e-7)

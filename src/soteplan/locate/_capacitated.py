@@ -64,6 +64,12 @@ LARGE_PAIRS = 10_000  # above this many pairs left, POPMUSIC and more ascent ins
 # final MIP under a time limit (L–S n = 200, about 17 000–21 000 pairs left: 40 611, 2.42 %,
 # against 40 913, 3.15 %, from the final MIP; O–C n = 100 keeps at most 2 530 and L–S n = 100
 # about 5 200, where HiGHS searches and proves better on its own)
+SUPPORT_MIN_GAP = 0.05  # the LP-support MIP runs on a large model when the LP-guided incumbent
+# is this far above the LP bound (the real Keski-Suomi points, p = 20: 16–19 %; L–S n = 300 and
+# 400: 2.3 % and 3.4 %, where the support MIP found nothing POPMUSIC does not)
+SUPPORT_NEAR = 5  # pairs per demand row in it besides the LP's own: its cheapest support sites
+SUPPORT_SECONDS = 30.0  # most seconds for it ...
+SUPPORT_SHARE = 0.5  # ... and at most this share of the time left
 LAG_MORE_MU = 0.3  # the ascent after POPMUSIC: first step share ...
 LAG_MORE_STALL = 100  # ... and steps without a better bound before it is halved (L–S
 # n = 400: 63 401 with 0.1 and 30, 63 420 with 0.5 and 60, 63 425 with 0.3 and 100)
@@ -72,6 +78,9 @@ LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian fr
 LP_PRICE_MIN_PAIRS = 20_000  # from this many pairs on the LP is solved by pricing ...
 LP_NEAR = 30  # ... from this many cheapest pairs per demand row (L–S n = 400, p = 40:
 # the LP over the 40 cheapest pairs per row has the full LP's optimum, 1.5 s against 14.4 s)
+LP_GROW_AFTER = 2  # from this pricing round on, a row with a pair priced in reaches twice as
+# far at once (its cheapest pairs; the real Keski-Suomi points, where demands reach 89 % of a
+# capacity: 14 rounds → 8, 24 s → 16 s; L–S rows end after 2 rounds either way)
 LP_SHARE = 0.8  # most share of the time left for the LP (a loaded machine made the n = 400
 # LP take all 55 s, leaving no time for the Lagrangian: 28.9 % gap; a cap of 0.6 stopped it
 # at 32 s unfinished, 26.4 %; 0.8 let it finish in 30.6 s, 3.4 %; see docs/benchmarks.md)
@@ -90,6 +99,9 @@ PROOF_OPTIONS: dict[str, float | bool] = {
     "mip_heuristic_run_feasibility_jump": False,
     "mip_pscost_minreliable": 0,
 }
+# ... and for the LP-support MIP, whose work is finding solutions: HiGHS' usual heuristic
+# effort (Keski-Suomi, 30 s: 1 592 493 against 1 616 677 with all HiGHS defaults)
+SUPPORT_OPTIONS: dict[str, float | bool] = {**MIP_OPTIONS, "mip_heuristic_effort": 0.05}
 
 
 class CapacitatedPMedian:
@@ -328,6 +340,7 @@ class CapacitatedPMedian:
         rank = np.empty(nx, dtype=np.int64)
         rank[order] = np.arange(nx) - np.repeat(first, np.bincount(ri, minlength=nr))
         near = LP_NEAR
+        reach = np.full(nr, near, dtype=np.int64)  # cheapest pairs of each row in the LP
         active = rank < near
         rounds = 0
         while True:
@@ -351,6 +364,11 @@ class CapacitatedPMedian:
             if not neg.any():
                 break
             active |= neg
+            if rounds >= LP_GROW_AFTER:  # a row with a pair priced in reaches twice as far
+                grow = np.zeros(nr, dtype=bool)
+                grow[ri[neg]] = True
+                reach[grow] *= 2
+                active |= rank < reach[ri]
         seconds = time.perf_counter() - t0
         if out.x is None:
             return MipOutcome(out.status, None, np.nan, -np.inf, seconds), rounds, ns
@@ -466,6 +484,42 @@ class CapacitatedPMedian:
             return obj, sol, res
         return res.cost, self._solution(res.assign, res.open_mask), res
 
+    def _support_mip(
+        self, obj: float, sol: Any, lp_x: FloatArray, time_limit: float
+    ) -> tuple[float, Any]:
+        """The MIP restricted to the LP's support (RENS, Berthold 2014, with room): the sites
+        open in the LP or in ``sol``, and per demand row its pairs used by the LP or by
+        ``sol`` and its ``SUPPORT_NEAR`` cheapest such sites; HiGHS from ``sol`` within
+        ``time_limit``.  Returns (cost, solution over every pair), ``sol`` if no better."""
+        inst = self.instance
+        rows = np.flatnonzero(inst.weights > 0)
+        x, (ii, jj, nx) = sol
+        sites = (lp_x[nx:] > 1e-6) | (x[nx:] > 0.5)
+        idx = np.flatnonzero(sites)
+        near = np.zeros((inst.n, inst.m), dtype=bool)
+        k = min(SUPPORT_NEAR, len(idx))
+        Cs = inst.cost[np.ix_(rows, idx)]
+        pick = np.argpartition(Cs, k - 1, axis=1)[:, :k]
+        near[np.repeat(rows, k), idx[pick].ravel()] = True
+        keep = sites[jj] & ((lp_x[:nx] > 1e-6) | near[ii, jj] | (x[:nx] > 0.5))
+        keep &= np.isfinite(inst.cost[ii, jj])
+        start = np.concatenate([x[:nx][keep], x[nx:]])
+        out, (ki, kj, nk) = self._mip(
+            None,
+            relax=False,
+            time_limit=max(time_limit, 0.05),
+            pairs=(ii[keep], jj[keep]),
+            y_upper=sites,
+            start=start,
+            options=SUPPORT_OPTIONS,
+        )
+        if out.x is None or not out.objective < obj - 1e-9 * max(abs(obj), 1.0):
+            return obj, sol
+        took = out.x[:nk] > 0.5
+        site_of = np.full(inst.n, -1, dtype=np.int64)
+        site_of[ki[took]] = kj[took]
+        return float(out.objective), self._solution(site_of[rows], out.x[nk:] > 0.5)
+
     def _polish(self, obj: float, sol: Any, time_limit: float) -> tuple[float, Any]:
         """The optimal single-source assignment to the open sites of ``sol`` (a generalised
         assignment MIP in HiGHS, started from ``sol``), as a solution over every pair."""
@@ -532,6 +586,23 @@ class CapacitatedPMedian:
             if o2 < obj:
                 obj, sol = o2, s2
             meta["lp_guided_incumbent"] = o2
+        gap_lp = (obj - lb) / max(abs(obj), 1.0) if np.isfinite(lb) else 0.0
+        if (  # a large model whose incumbent is far above the LP: the LP-support MIP
+            lp.x is not None
+            and sol is not None
+            and remaining is not None
+            and nx > LARGE_PAIRS
+            and gap_lp > SUPPORT_MIN_GAP
+        ):
+            t_sup = time.perf_counter()
+            before = obj
+            obj, sol = self._support_mip(
+                obj, sol, lp.x, min(SUPPORT_SECONDS, SUPPORT_SHARE * left())
+            )
+            meta.update(
+                support_mip_incumbent=obj if obj < before else None,
+                support_mip_seconds=round(time.perf_counter() - t_sup, 3),
+            )
         # Lagrangian relaxation of the assignment rows
         t_lag = time.perf_counter()
         w = inst.weights[rows]
