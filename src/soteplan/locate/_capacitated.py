@@ -39,6 +39,7 @@ from soteplan.locate._base import (
     relative_gap,
     travel_time_parts,
 )
+from soteplan.locate._capacitated_lp import PricedLP
 from soteplan.locate._highs import MipOutcome, solve_mip
 
 __all__ = ["CapacitatedPMedian"]
@@ -78,9 +79,6 @@ LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian fr
 LP_PRICE_MIN_PAIRS = 20_000  # from this many pairs on the LP is solved by pricing ...
 LP_NEAR = 30  # ... from this many cheapest pairs per demand row (L–S n = 400, p = 40:
 # the LP over the 40 cheapest pairs per row has the full LP's optimum, 1.5 s against 14.4 s)
-LP_GROW_AFTER = 2  # from this pricing round on, a row with a pair priced in reaches twice as
-# far at once (its cheapest pairs; the real Keski-Suomi points, where demands reach 89 % of a
-# capacity: 14 rounds → 8, 24 s → 16 s; L–S rows end after 2 rounds either way)
 LP_SHARE = 0.8  # most share of the time left for the LP (a loaded machine made the n = 400
 # LP take all 55 s, leaving no time for the Lagrangian: 28.9 % gap; a cap of 0.6 stopped it
 # at 32 s unfinished, 26.4 %; 0.8 let it finish in 30.6 s, 3.4 %; see docs/benchmarks.md)
@@ -318,9 +316,10 @@ class CapacitatedPMedian:
         cost ``w_i c_ij − u_i − w_i π_j`` (its own linking row at dual 0) is negative is added
         and the LP solved again, until none is; the duals are then feasible for the full LP,
         so its objective is the full LP's and the reduced costs of the left-out pairs are
-        those values.  Cut short by the limit, the outcome has status ``"time_limit"``, the
-        last restricted LP's values and assignment duals (a guide, not a bound) and no reduced
-        costs."""
+        those values.  The pairs go into one HiGHS model (:mod:`._capacitated_lp`), so each
+        round starts from the last basis.  Cut short by the limit, the outcome has status
+        ``"time_limit"``, the last restricted LP's values and assignment duals (a guide, not
+        a bound) and no reduced costs."""
         inst = self.instance
         ii, jj = self._pairs(None)
         nx, m = len(ii), inst.m
@@ -340,50 +339,65 @@ class CapacitatedPMedian:
         rank = np.empty(nx, dtype=np.int64)
         rank[order] = np.arange(nx) - np.repeat(first, np.bincount(ri, minlength=nr))
         near = LP_NEAR
-        reach = np.full(nr, near, dtype=np.int64)  # cheapest pairs of each row in the LP
         active = rank < near
+        lp = PricedLP(
+            nr,
+            self.capacity,
+            self.p,
+            float(w.sum()),
+            inst.fixed.astype(float),
+            (~inst.forbidden).astype(float),
+        )
+        added = np.flatnonzero(active)  # pairs in the model, in their order of addition
+        lp.add(ri[added], jj[added], wc[added], w[ii[added]])
         rounds = 0
         while True:
             rounds += 1
-            sel = np.flatnonzero(active)
-            ns = len(sel)
             limit = None if time_limit is None else time_limit - (time.perf_counter() - t0)
             if limit is not None and limit <= 0:
-                return MipOutcome("time_limit", None, np.nan, -np.inf, 0.0), rounds, ns
-            out, _parts = self._mip(None, relax=True, time_limit=limit, pairs=(ii[sel], jj[sel]))
-            if out.status == "infeasible" and not active.all():  # too few pairs for capacity
+                return MipOutcome("time_limit", None, np.nan, -np.inf, 0.0), rounds, len(added)
+            res = lp.solve(limit)
+            if res.status == "infeasible" and not active.all():  # too few pairs for capacity
                 near *= 2
-                active |= rank < near
+                more = np.flatnonzero(~active & (rank < near))
+                active[more] = True
+                lp.add(ri[more], jj[more], wc[more], w[ii[more]])
+                added = np.concatenate([added, more])
                 continue
-            if out.x is None or out.row_dual is None or out.col_dual is None:
+            if res.status != "optimal" or res.u is None or res.pi is None:
                 break
-            u = out.row_dual[:nr]
-            pi = out.row_dual[nr + ns : nr + ns + m]
-            d = wc - u[ri] - w[ii] * pi[jj]
-            neg = ~active & (d < -1e-9 * max(abs(out.objective), 1.0))
+            d = wc - res.u[ri] - w[ii] * res.pi[jj]
+            neg = ~active & (d < -1e-9 * max(abs(res.objective), 1.0))
             if not neg.any():
                 break
-            active |= neg
-            if rounds >= LP_GROW_AFTER:  # a row with a pair priced in reaches twice as far
-                grow = np.zeros(nr, dtype=bool)
-                grow[ri[neg]] = True
-                reach[grow] *= 2
-                active |= rank < reach[ri]
+            more = np.flatnonzero(neg)
+            active[more] = True
+            lp.add(ri[more], jj[more], wc[more], w[ii[more]])
+            added = np.concatenate([added, more])
         seconds = time.perf_counter() - t0
-        if out.x is None:
-            return MipOutcome(out.status, None, np.nan, -np.inf, seconds), rounds, ns
+        ns = len(added)
+        if res.x is None or res.y is None:
+            return MipOutcome(res.status, None, np.nan, -np.inf, seconds), rounds, ns
         x = np.zeros(nx + m)
-        x[sel] = out.x[:ns]
-        x[nx:] = out.x[ns:]
-        if out.status != "optimal" or out.row_dual is None or out.col_dual is None:
-            guide = None if out.row_dual is None else out.row_dual[:nr].copy()
+        x[added] = res.x
+        x[nx:] = res.y
+        if (
+            res.status != "optimal"
+            or res.u is None
+            or res.rc_x is None
+            or res.rc_y is None
+            or res.link is None
+            or res.pi is None
+            or res.card_agg is None
+        ):
+            guide = None if res.u is None else res.u.copy()
             return MipOutcome("time_limit", x, np.nan, -np.inf, seconds, None, guide), rounds, ns
-        col_dual = np.concatenate([d, out.col_dual[ns:]])
-        col_dual[sel] = out.col_dual[:ns]
+        col_dual = np.concatenate([d, res.rc_y])
+        col_dual[added] = res.rc_x
         link = np.zeros(nx)
-        link[sel] = out.row_dual[nr : nr + ns]
-        row_dual = np.concatenate([u, link, out.row_dual[nr + ns :]])
-        full = MipOutcome("optimal", x, out.objective, out.objective, seconds, col_dual, row_dual)
+        link[added] = res.link
+        row_dual = np.concatenate([res.u, link, res.pi, res.card_agg])
+        full = MipOutcome("optimal", x, res.objective, res.objective, seconds, col_dual, row_dual)
         return full, rounds, ns
 
     def _transport(self, y: BoolArray, time_limit: float | None) -> tuple[float, Any]:
