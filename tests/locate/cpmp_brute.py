@@ -17,3 +17,14 @@ def single_source_solutions(cost, w, cap, p):
     total = (w[None, :] * cost[np.arange(n)[None, :], codes]).sum(axis=1)
     total[~ok] = np.inf
     return codes, total
+
+
+def small_instance(seed, n=8, m=5, p=2, load=0.9):
+    """Uniform points, the first ``m`` of them candidates, integer demands 1..20 and equal
+    capacities ``ceil(total / (p · load))``: (cost, w, cap, p)."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, (n, 2))
+    cost = np.hypot(xy[:, None, 0] - xy[None, :m, 0], xy[:, None, 1] - xy[None, :m, 1])
+    w = rng.integers(1, 21, n).astype(float)
+    cap = np.full(m, np.ceil(w.sum() / (p * load)))
+    return cost, w, cap, p

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cpmp_brute import single_source_solutions
+from cpmp_brute import single_source_solutions, small_instance
 
 from soteplan.locate import CapacitatedPMedian
 from soteplan.locate import _capacitated as capmod
 
-
-def _instance(seed, n=8, m=5, p=2, load=0.9):
-    rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 100, (n, 2))
-    cost = np.hypot(xy[:, None, 0] - xy[None, :m, 0], xy[:, None, 1] - xy[None, :m, 1])
-    w = rng.integers(1, 21, n).astype(float)
-    cap = np.full(m, np.ceil(w.sum() / (p * load)))
-    return cost, w, cap, p
+_instance = small_instance
 
 
 def _check_solution(model, obj, sol, cost, w, cap, p):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cpmp_brute import single_source_solutions
+from cpmp_brute import single_source_solutions, small_instance
 
 from soteplan.locate import CapacitatedPMedian
 from soteplan.locate import _capacitated_lag as cl
@@ -20,12 +20,7 @@ from benchmarks.bench_cpmp_bound import dw_bound, master_ip  # noqa: E402
 
 
 def _instance(seed, n=7, m=5, p=2, load=0.9):
-    rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 100, (n, 2))
-    cost = np.hypot(xy[:, None, 0] - xy[None, :m, 0], xy[:, None, 1] - xy[None, :m, 1])
-    w = rng.integers(1, 21, n).astype(float)
-    cap = np.full(m, np.ceil(w.sum() / (p * load)))
-    return cost, w, cap, p
+    return small_instance(seed, n=n, m=m, p=p, load=load)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from soteplan._highs import new_highs
+from soteplan.locate._highs import model_status
 
 __all__ = ["PricedLP", "RoundResult"]
 
@@ -120,15 +121,7 @@ class PricedLP:
         h = self.h
         h.setOptionValue("time_limit", _INF if time_limit is None else max(time_limit, 0.01))
         h.run()
-        ms = h.getModelStatus()
-        if ms == highspy.HighsModelStatus.kOptimal:
-            status = "optimal"
-        elif ms == highspy.HighsModelStatus.kInfeasible:
-            status = "infeasible"
-        elif ms == highspy.HighsModelStatus.kTimeLimit:
-            status = "time_limit"
-        else:
-            status = "other:" + h.modelStatusToString(ms).lower()
+        status = model_status(h)
         info = h.getInfo()
         if info.primal_solution_status != 2:
             return RoundResult(status, np.nan, *([None] * 8))

@@ -56,6 +56,21 @@ class MipOutcome:
     row_dual: NDArray[np.float64] | None = None
 
 
+def model_status(h: highspy.Highs) -> str:
+    """HiGHS' model status after ``run()``: "optimal", "infeasible", "time_limit" or
+    "other:<name>"; an unbounded model is a modelling bug (:class:`SolverError`)."""
+    ms = h.getModelStatus()
+    if ms == highspy.HighsModelStatus.kOptimal:
+        return "optimal"
+    if ms == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible"
+    if ms == highspy.HighsModelStatus.kTimeLimit:
+        return "time_limit"
+    if ms == highspy.HighsModelStatus.kUnbounded:
+        raise SolverError("HiGHS reports the model unbounded (a modelling bug).")
+    return f"other:{h.modelStatusToString(ms).lower()}"
+
+
 def solve_mip(
     cost: NDArray[np.float64],
     A: sp.spmatrix | sp.sparray,
@@ -139,19 +154,8 @@ def solve_mip(
         sol.value_valid = True
         h.setSolution(sol)
     h.run()
-    ms = h.getModelStatus()
+    status = model_status(h)
     info = h.getInfo()
-    name = h.modelStatusToString(ms).lower()
-    if ms == highspy.HighsModelStatus.kOptimal:
-        status = "optimal"
-    elif ms == highspy.HighsModelStatus.kInfeasible:
-        status = "infeasible"
-    elif ms == highspy.HighsModelStatus.kTimeLimit:
-        status = "time_limit"
-    elif ms == highspy.HighsModelStatus.kUnbounded:
-        raise SolverError("HiGHS reports the model unbounded (a modelling bug).")
-    else:
-        status = f"other:{name}"
     has_x = info.primal_solution_status == 2 or (is_mip and status in ("optimal", "time_limit"))
     x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_x else None
     if x is not None and len(x) != ncol:
