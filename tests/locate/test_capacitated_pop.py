@@ -190,18 +190,3 @@ def test_large_model_path_with_the_support_mip(seed, monkeypatch):
     opt = total.min()
     assert opt * (1 - 1e-9) <= r.objective
     assert r.bound <= opt * (1 + 1e-7)
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_large_model_with_time_left_gets_the_late_mip(seed, monkeypatch):
-    cost, w, cap, p = _instance(seed, n=8, m=5, p=2, load=0.95)
-    _codes, total = single_source_solutions(cost, w, cap, p)
-    monkeypatch.setattr(capmod, "LARGE_PAIRS", 0)  # large: POPMUSIC and the ascent first
-    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
-    r = model.solve("exact", time_limit=30.0)  # the ascent converges long before
-    assert r.meta["final_mip"] is False and r.meta["late_mip"] is True
-    assert r.objective == pytest.approx(total.min(), rel=1e-9)
-    assert r.status.value == "optimal"
-    monkeypatch.setattr(capmod, "LATE_MIP_SECONDS", 1e9)  # no time is ever enough
-    r2 = model.solve("exact", time_limit=30.0)
-    assert r2.meta["late_mip"] is False

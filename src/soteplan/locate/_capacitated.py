@@ -74,8 +74,6 @@ SUPPORT_SHARE = 0.5  # ... and at most this share of the time left
 LAG_MORE_MU = 0.3  # the ascent after POPMUSIC: first step share ...
 LAG_MORE_STALL = 100  # ... and steps without a better bound before it is halved (L–S
 # n = 400: 63 401 with 0.1 and 30, 63 420 with 0.5 and 60, 63 425 with 0.3 and 100)
-LATE_MIP_SECONDS = 5.0  # a large model with this many seconds left after its last step gets
-# the final MIP after all (Keski-Suomi with 300 s used to stop at 178 s)
 FINISH_SECONDS = 0.5  # time kept for fixing and the result after that ascent
 LP_MAX_PAIRS = 250_000  # above this many pairs the LP is skipped (Lagrangian from scratch)
 LP_PRICE_MIN_PAIRS = 20_000  # from this many pairs on the LP is solved by pricing ...
@@ -736,19 +734,9 @@ class CapacitatedPMedian:
         meta["seconds_before_mip"] = round(time.perf_counter() - t0, 3)
         pairs = (ii[keep_x], jj[keep_x])
         meta["final_mip"] = final_mip
-        # a large model whose steps ended early (the ascent converged, POPMUSIC and the
-        # support MIP at their caps) hands the time left to HiGHS, searching for solutions
-        late = not final_mip and rest is not None and rest >= LATE_MIP_SECONDS
-        meta["late_mip"] = late
-        if not final_mip and not late:
+        if not final_mip:
             out = MipOutcome("time_limit", None, np.nan, -np.inf, 0.0)
             return out, obj, sol, lb
-        if late:
-            options: dict[str, float | bool] | None = SUPPORT_OPTIONS
-        elif use_lp:
-            options = PROOF_OPTIONS if start is not None else MIP_OPTIONS
-        else:
-            options = None
         out, parts = self._mip(
             None,
             relax=False,
@@ -757,7 +745,7 @@ class CapacitatedPMedian:
             y_upper=y_up,
             y_lower=y_lo,
             start=start,
-            options=options,
+            options=(PROOF_OPTIONS if start is not None else MIP_OPTIONS) if use_lp else None,
             lag_cut=(lag.lam, lag.site_value) if LAG_CUTS else None,
         )
         bound = out.bound if np.isfinite(out.bound) else lb
