@@ -32,6 +32,7 @@ import highspy
 import numpy as np
 
 from benchmarks.bench_locate import capacitated_instance, capacitated_towns, fmt_row
+from soteplan._highs import new_highs
 from soteplan.locate import CapacitatedPMedian
 from soteplan.locate import _capacitated as capmod
 from soteplan.locate import _capacitated_lag as cl
@@ -73,6 +74,48 @@ def _price(u: np.ndarray, W: np.ndarray, wi: np.ndarray, Qi: np.ndarray):
     return v, take
 
 
+def _master(n: int, p: int, counts: list[int]) -> highspy.Highs:
+    """The master's rows: every demand row covered (≥ 1), ``p`` columns, then one row per
+    group fixing its count; no columns yet."""
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    inf = highspy.kHighsInf
+    nrow = n + 1 + len(counts)
+    lower = np.r_[np.ones(n), p, counts].astype(float)
+    upper = np.r_[np.full(n, inf), p, counts].astype(float)
+    h.addRows(nrow, lower, upper, 0, np.zeros(nrow, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    return h
+
+
+def _add_columns(
+    h: highspy.Highs,
+    W: np.ndarray,
+    batch: list[tuple[int, np.ndarray]],
+    member: np.ndarray,
+    upper: float,
+) -> None:
+    """Add the columns (site ``j``, rows served): cost ``Σ W[rows, j]``, 1 in each served
+    row, in the cardinality row and in the row of every group holding ``j``."""
+    n = W.shape[0]
+    starts, index, costs = [], [], []
+    for j, rows in batch:
+        starts.append(len(index))
+        index.extend([*rows.tolist(), n, *(n + 1 + np.flatnonzero(member[:, j])).tolist()])
+        costs.append(float(W[rows, j].sum()))
+    k = len(batch)
+    h.addCols(
+        k,
+        np.asarray(costs),
+        np.zeros(k),
+        np.full(k, upper),
+        len(index),
+        np.asarray(starts, dtype=np.int32),
+        np.asarray(index, dtype=np.int32),
+        np.ones(len(index)),
+    )
+
+
 def dw_bound(
     W: np.ndarray,
     w: np.ndarray,
@@ -100,15 +143,10 @@ def dw_bound(
     member = np.zeros((len(groups), m), dtype=bool)
     for g, (mask, _k) in enumerate(groups):
         member[g] = mask
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    counts = [k for _mask, k in groups]
+    h = _master(n, p, counts)
     inf = highspy.kHighsInf
-    nrow = n + 1 + len(groups)
-    lower = np.r_[np.ones(n), p, [k for _mask, k in groups]].astype(float)
-    upper = np.r_[np.full(n, inf), p, [k for _mask, k in groups]].astype(float)
-    h.addRows(nrow, lower, upper, 0, np.zeros(nrow, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    big = float(W[np.isfinite(W)].max()) * n
+    big = float(W[np.isfinite(W)].max()) * n  # an artificial column per row
     h.addCols(
         n,
         np.full(n, big),
@@ -122,22 +160,7 @@ def dw_bound(
     columns: list[tuple[int, np.ndarray]] = []
 
     def add(batch: list[tuple[int, np.ndarray]]) -> None:
-        starts, index, costs = [], [], []
-        for j, rows in batch:
-            starts.append(len(index))
-            index.extend([*rows.tolist(), n, *(n + 1 + np.flatnonzero(member[:, j])).tolist()])
-            costs.append(float(W[rows, j].sum()))
-        k = len(batch)
-        h.addCols(
-            k,
-            np.asarray(costs),
-            np.zeros(k),
-            np.full(k, inf),
-            len(index),
-            np.asarray(starts, dtype=np.int32),
-            np.asarray(index, dtype=np.int32),
-            np.ones(len(index)),
-        )
+        _add_columns(h, W, batch, member, inf)
         columns.extend(batch)
 
     # the start's columns and an empty column per site (open, serving nothing), so that the
@@ -153,7 +176,7 @@ def dw_bound(
         u, sigma, mu = dual[:n], dual[n], dual[n + 1 :]
         v, take = _price(u, W, wi, Qi)
         vg = v - mu @ member if len(groups) else v
-        bound = float(u.sum() + mu @ np.array([k for _m, k in groups], dtype=float))
+        bound = float(u.sum() + mu @ np.asarray(counts, dtype=float))
         bound += float(np.sort(vg)[:p].sum())
         best = max(best, bound)
         rc = vg - sigma
@@ -168,37 +191,11 @@ def dw_bound(
 def master_ip(W: np.ndarray, p: int, columns, seconds: float) -> tuple[float, float]:
     """The restricted master as an integer programme over ``columns`` (cover every row, ``p``
     columns): (cost of the best assignment it gives, HiGHS' bound over these columns)."""
-    n = W.shape[0]
+    n, m = W.shape
     k = len(columns)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    h = _master(n, p, [])
     h.setOptionValue("time_limit", float(seconds))
-    inf = highspy.kHighsInf
-    h.addRows(
-        n + 1,
-        np.r_[np.ones(n), p],
-        np.r_[np.full(n, inf), p],
-        0,
-        np.zeros(n + 1, np.int32),
-        np.zeros(0, np.int32),
-        np.zeros(0),
-    )
-    starts, index, costs = [], [], []
-    for j, rows in columns:
-        starts.append(len(index))
-        index.extend([*rows.tolist(), n])
-        costs.append(float(W[rows, j].sum()))
-    h.addCols(
-        k,
-        np.asarray(costs),
-        np.zeros(k),
-        np.ones(k),
-        len(index),
-        np.asarray(starts, dtype=np.int32),
-        np.asarray(index, dtype=np.int32),
-        np.ones(len(index)),
-    )
+    _add_columns(h, W, columns, np.zeros((0, m), dtype=bool), 1.0)
     h.changeColsIntegrality(
         k, np.arange(k, dtype=np.int32), np.full(k, highspy.HighsVarType.kInteger)
     )
