@@ -6,7 +6,8 @@ Five models with one shape — :class:`PMedian`, :class:`PCenter`, :class:`MaxCo
 solved by ``.solve(method="exact"|"heuristic", time_limit=...)`` into a frozen
 :class:`LocateResult`.  Exact solving uses HiGHS (``highspy``); heuristics are greedy plus
 fast vertex substitution in numpy, with proven bounds.  Readers for Beasley's OR-Library
-p-median files and plain CSV cost matrices are included.
+p-median files, the capacitated benchmark files (Lorena & Senne, OR-Library ``pmedcap``) and
+plain CSV cost matrices are included.
 """
 
 from soteplan.locate._base import LocateResult, Method, Status, TravelTimesLike
@@ -21,10 +22,12 @@ from soteplan.locate._readers import (
     read_orlib_pmed,
     write_orlib_pmed,
 )
+from soteplan.locate._readers_cpmp import CpmpInstance, parse_cpmp, read_cpmp
 from soteplan.locate._region import LocationInput, region_location_input
 
 __all__ = [
     "CapacitatedPMedian",
+    "CpmpInstance",
     "LocateResult",
     "LocationInput",
     "MaxCover",
@@ -35,8 +38,10 @@ __all__ = [
     "SetCover",
     "Status",
     "TravelTimesLike",
+    "parse_cpmp",
     "parse_orlib_pmed",
     "read_cost_csv",
+    "read_cpmp",
     "read_orlib_pmed",
     "region_location_input",
     "write_orlib_pmed",
