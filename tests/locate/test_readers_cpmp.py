@@ -104,3 +104,19 @@ def test_bad_files_name_the_line_and_field(text, match):
     with pytest.raises(DataError, match=match) as ei:
         parse_cpmp(text, source="bad.dat")
     assert "bad.dat" in str(ei.value)
+
+
+def test_benchmark_table_of_real_files_reports_the_proof_against_the_file(tmp_path, capsys):
+    from benchmarks.bench_locate import main
+
+    path = tmp_path / "pmedcap1.txt"
+    path.write_text(ORLIB)
+    assert main(["--cpmp-files", str(path)]) == 0
+    rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("| pmedcap1")]
+    assert len(rows) == 2
+    first = [c.strip() for c in rows[0].strip("|").split("|")]
+    # file, n, p, s, obj, bound, gap, status, best known, difference
+    assert first[0] == "pmedcap1.txt#1" and first[7] == "optimal" and first[8] == "17.00"
+    want = _brute(*(lambda a: (a.distance(), a.demand, a.capacity, a.p))(parse_cpmp(ORLIB)[0]))
+    assert float(first[4]) == pytest.approx(want)
+    assert float(first[9]) == pytest.approx(want - 17.0)
