@@ -43,3 +43,24 @@ def test_too_many_sites_is_a_clear_422(client, canonical_error):
     canonical_error(r, 422)
     assert "candidate sites" in r.json()["error"]
     canonical_error(client.post(f"{R}/locate", json={"service": "nope", "p": 1}), 422)
+
+
+def test_locate_with_a_capacity_per_site(client, monkeypatch, canonical_error):
+    import soteplan.api._services as services
+
+    monkeypatch.setattr(services, "LOCATE_CAPACITATED_SECONDS", 5.0)
+    body = {"service": "health_station", "p": 18, "capacity": 16000}
+    r = client.post(f"{R}/locate", json=body)
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["capacity"] == 16000 and len(d["sites"]) == 18
+    served = [row["served_weight"] for row in d["sites_table"]]
+    assert max(served) <= 16000 and sum(served) == pytest.approx(d["population"])
+    # the mean is over the assigned sites, so it is still the objective per resident
+    assert d["objective"] == pytest.approx(d["mean_min"] * d["population"], rel=1e-6)
+    free = client.post(f"{R}/locate", json={"service": "health_station", "p": 18}).json()
+    assert max(row["served_weight"] for row in free["sites_table"]) > 16000
+    assert free["objective"] <= d["objective"] + 1e-6
+    canonical_error(client.post(f"{R}/locate", json={**body, "model": "max-cover"}), 422)
+    canonical_error(client.post(f"{R}/locate", json={**body, "capacity": 100}), 409)
+    canonical_error(client.post(f"{R}/locate", json={**body, "capacity": 0}), 422)

@@ -131,6 +131,14 @@ class LocateRequest(Strict):
     threshold: float = Field(
         default=30.0, gt=0, le=240, allow_inf_nan=False, description="minutes (max-cover)"
     )
+    capacity: float | None = Field(
+        default=None,
+        gt=0,
+        le=1e7,
+        allow_inf_nan=False,
+        description="persons one site may serve (p-median only): the single-source "
+        "capacitated p-median, every demand point to one site",
+    )
 
 
 class CompareRequest(Strict):
@@ -435,7 +443,9 @@ def locate(region: str, body: LocateRequest, request: Request, s: Svc) -> JSONRe
         request,
         "locate",
         [region, params],
-        lambda: s.locate(body.service, body.year, body.model, body.p, body.threshold),
+        lambda: s.locate(
+            body.service, body.year, body.model, body.p, body.threshold, body.capacity
+        ),
     )
 
 

@@ -10,8 +10,8 @@ import typer
 
 from soteplan.cli._common import (
     OutputFormat,
-    console,
     ensure_dir,
+    err_console,
     lazy_module,
     print_frame,
     progress_bar,
@@ -38,9 +38,17 @@ def _parse_p(spec: str) -> list[int]:
     return vals
 
 
-def _summary(res: Any, minutes: np.ndarray, w: np.ndarray, threshold: float) -> dict[str, Any]:
-    """Population-weighted mean / max minutes to the nearest chosen site and share within."""
-    t = np.asarray(minutes, dtype=float)[:, res.site_indices].min(axis=1)
+def _summary(
+    res: Any, minutes: np.ndarray, w: np.ndarray, threshold: float, assigned: bool = False
+) -> dict[str, Any]:
+    """Population-weighted mean / max minutes and share within ``threshold``: to the nearest
+    chosen site, or with ``assigned`` to the site each demand point is assigned to (the
+    capacitated model, where that need not be the nearest)."""
+    mm = np.asarray(minutes, dtype=float)
+    if assigned:
+        t = np.where(res.assignment >= 0, mm[np.arange(len(mm)), res.assignment], np.inf)
+    else:
+        t = mm[:, res.site_indices].min(axis=1)
     tot = float(w.sum())
     return {
         "mean min": float(w @ np.nan_to_num(t, nan=0.0)) / tot if tot else float("nan"),
@@ -169,6 +177,13 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(help="Coverage limit / reported threshold, minutes.")
         ] = 30.0,
         weights: Annotated[str, typer.Option(help="Population weights: all, 65+, 75+.")] = "all",
+        capacity: Annotated[
+            float | None,
+            typer.Option(
+                help="Persons (of --weights) one site may serve: capacitated p-median, every "
+                "demand point to one site (with --p or --keep-existing --add)."
+            ),
+        ] = None,
         method: Annotated[str, typer.Option(help="exact or heuristic.")] = "exact",
         time_limit: Annotated[float, typer.Option(help="Seconds per solve.")] = 60.0,
         year: Annotated[
@@ -185,8 +200,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Where services should be: p-median objective curve (--p A..B), new sites next to the
         existing ones (--keep-existing --add K), least-harm closures (--close K) or maximal
-        coverage within --minutes (--maxcover)."""
-        from soteplan.locate import MaxCover, PMedian, region_location_input
+        coverage within --minutes (--maxcover). --capacity limits the persons per site."""
+        from soteplan.locate import CapacitatedPMedian, MaxCover, PMedian, region_location_input
         from soteplan.region import load_region
 
         modes = [
@@ -202,6 +217,13 @@ def register(app: typer.Typer) -> None:
             )
         if add is not None and not keep_existing and not maxcover:
             raise ParameterError("--add K needs --keep-existing (new sites next to existing)")
+        if capacity is not None and (maxcover or close is not None):
+            raise ParameterError(
+                "--capacity works with --p and with --keep-existing --add K, not with "
+                "--maxcover or --close"
+            )
+        if capacity is not None and not capacity > 0:
+            raise ParameterError(f"--capacity must be > 0 persons, got {capacity:g}")
         reg = load_region(region)
         extended = close is None
         with progress_bar("travel times") as _:
@@ -213,6 +235,21 @@ def register(app: typer.Typer) -> None:
         kw: dict[str, Any] = {"demand_ids": li.demand_ids, "site_ids": ids}
         c = li.candidates
         meta: dict[str, Any] = {**li.meta, "weights": weights, "method": method}
+        capped = capacity is not None
+        if capped:
+            meta["capacity_persons_per_site"] = capacity
+            meta["existing_network"] = "nearest site, no capacity"
+
+        def pmedian(pv: int, fixed: Any = None) -> Any:
+            """The p-median, or with --capacity the single-source capacitated one."""
+            if capacity is None:
+                return PMedian.from_cost_matrix(cost, w, p=pv, fixed=fixed, **kw)
+            caps = np.full(len(ids), float(capacity))
+            return CapacitatedPMedian.from_cost_matrix(
+                cost, w, p=pv, capacity=caps, single_source=True, fixed=fixed, **kw
+            )
+
+        name = f"capacitated p-median ≤{capacity:g} persons/site" if capped else "p-median"
         base = PMedian.from_cost_matrix(cost, w, p=len(existing), fixed=existing, **kw).solve(
             method, time_limit
         )
@@ -224,15 +261,15 @@ def register(app: typer.Typer) -> None:
             assert p is not None
             rows, results = [], {}
             ps = _parse_p(p)
-            with progress_bar("p-median", total=len(ps)) as adv:
+            with progress_bar(name, total=len(ps)) as adv:
                 for k, pv in enumerate(ps):
-                    r = PMedian.from_cost_matrix(cost, w, p=pv, **kw).solve(method, time_limit)
+                    r = pmedian(pv).solve(method, time_limit)
                     results[pv] = r
                     rows.append(
                         {
                             "p": pv,
                             "person-min": round(r.objective),
-                            **_summary(r, cost, w, minutes),
+                            **_summary(r, cost, w, minutes, assigned=capped),
                             "existing kept": int(np.isin(r.site_indices, existing).sum()),
                             "gap %": 100 * r.gap,
                             "status": r.status.value,
@@ -245,7 +282,7 @@ def register(app: typer.Typer) -> None:
             print_frame(
                 df,
                 fmt,
-                title=f"p-median, {service}, weights {weights} (existing "
+                title=f"{name}, {service}, weights {weights} (existing "
                 f"{len(existing)} sites: mean {base_s['mean min']:.2f} min)",
                 meta=meta,
                 float_digits=2,
@@ -255,7 +292,7 @@ def register(app: typer.Typer) -> None:
                 _save_curve(
                     out / "locate_curve.png",
                     df,
-                    f"{service}: p-median, weights {weights}",
+                    f"{service}: {name}, weights {weights}",
                     existing=(len(existing), base_s["mean min"]),
                 )
                 last = results[ps[-1]]
@@ -265,10 +302,12 @@ def register(app: typer.Typer) -> None:
                     reg,
                     li,
                     last,
-                    f"{service}: best {ps[-1]} sites (p-median, {weights})",
+                    f"{service}: best {ps[-1]} sites ({name}, {weights})",
                     {},
                 )
-                console.print(f"[dim]wrote {out}/locate_curve.csv, .png and the p={ps[-1]} map[/]")
+                err_console.print(
+                    f"[dim]wrote {out}/locate_curve.csv, .png and the p={ps[-1]} map[/]"
+                )
             return
 
         if close is not None:
@@ -346,11 +385,9 @@ def register(app: typer.Typer) -> None:
                 method, time_limit
             )
         else:
-            r = PMedian.from_cost_matrix(cost, w, p=ptot, fixed=fixed, **kw).solve(
-                method, time_limit
-            )
+            r = pmedian(ptot, fixed).solve(method, time_limit)
         new = [ids[j] for j in r.site_indices if j not in set(existing.tolist())]
-        after = _summary(r, cost, w, minutes)
+        after = _summary(r, cost, w, minutes, assigned=capped)
         sf = r.sites_frame().loc[new] if new else r.sites_frame().iloc[:0]
         df = pd.DataFrame(
             {
@@ -370,7 +407,7 @@ def register(app: typer.Typer) -> None:
                 },
                 index=pd.Index(list(r.site_ids), name="site"),
             )
-        model = f"max-cover ≤{minutes:g} min" if maxcover else "p-median"
+        model = f"max-cover ≤{minutes:g} min" if maxcover else name
         meta.update(
             before=base_s,
             after=after,
