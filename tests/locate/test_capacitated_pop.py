@@ -127,6 +127,7 @@ def test_large_model_path_popmusic_then_ascent(seed, monkeypatch):
     cost, w, cap, p = _instance(seed, n=8, m=5, p=2, load=0.95)
     _codes, total = single_source_solutions(cost, w, cap, p)
     monkeypatch.setattr(capmod, "LARGE_PAIRS", 0)  # treated as large: no final MIP
+    monkeypatch.setattr(capmod, "FEW_SITES", 0)  # (even with its few sites)
     monkeypatch.setattr(capmod, "POP_MIN_GAP", -1.0)
     model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
     r = model.solve("exact", time_limit=3.0)
@@ -190,3 +191,22 @@ def test_large_model_path_with_the_support_mip(seed, monkeypatch):
     opt = total.min()
     assert opt * (1 - 1e-9) <= r.objective
     assert r.bound <= opt * (1 + 1e-7)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_few_sites_model_gets_popmusic_then_the_final_mip(seed, monkeypatch):
+    cost, w, cap, p = _instance(seed, n=8, m=5, p=2, load=0.95)
+    _codes, total = single_source_solutions(cost, w, cap, p)
+    monkeypatch.setattr(capmod, "LARGE_PAIRS", 0)  # large by its pairs, but only 5 sites
+    monkeypatch.setattr(capmod, "POP_MIN_GAP", -1.0)
+    model = CapacitatedPMedian.from_cost_matrix(cost, w, p=p, capacity=cap, single_source=True)
+    r = model.solve("exact", time_limit=30.0)
+    assert r.meta["few_sites_mip"] is True and r.meta["final_mip"] is True
+    assert r.meta["popmusic_subproblems"] >= 1
+    assert r.status.value == "optimal"
+    assert r.objective == pytest.approx(total.min(), rel=1e-9)
+    for name in ("FEW_SITES", "FEW_SITES_PAIRS"):  # either limit below the model's size
+        with monkeypatch.context() as m:
+            m.setattr(capmod, name, 0)
+            r2 = model.solve("exact", time_limit=3.0)
+        assert r2.meta["few_sites_mip"] is False and r2.meta["final_mip"] is False

@@ -65,6 +65,13 @@ LARGE_PAIRS = 10_000  # above this many pairs left, POPMUSIC and more ascent ins
 # final MIP under a time limit (L–S n = 200, about 17 000–21 000 pairs left: 40 611, 2.42 %,
 # against 40 913, 3.15 %, from the final MIP; O–C n = 100 keeps at most 2 530 and L–S n = 100
 # about 5 200, where HiGHS searches and proves better on its own)
+FEW_SITES = 100  # ... unless at most this many sites are left after the Lagrangian fixing
+FEW_SITES_PAIRS = 40_000  # ... and at most this many pairs: then POPMUSIC gets a share of the
+FEW_POP_SHARE = 0.4  # time left (this one) and the final MIP the rest, with no more ascent.
+# Keski-Suomi health stations on car minutes (280 points × 60 candidates, 90 % load, 60 s):
+# p = 20 4.48 % → 2.89 %, p = 22 6.71 % → 5.97 %, p = 15 0.82 % → 0.79 %, p = 18 optimal
+# either way; shares 0.25 / 0.55 gave 2.87 / 2.91 % at p = 20.  Every L–S and the straight-line
+# K–S row keeps 172–374 sites and is not affected.
 SUPPORT_MIN_GAP = 0.05  # the LP-support MIP runs on a large model when the LP-guided incumbent
 # is this far above the LP bound (the real Keski-Suomi points, p = 20: 16–19 %; L–S n = 300 and
 # 400: 2.3 % and 3.4 %, where the support MIP found nothing POPMUSIC does not)
@@ -660,12 +667,14 @@ class CapacitatedPMedian:
         # to more of the Lagrangian ascent; smaller models are proven by the final MIP
         gap_now = (obj - lag.bound) / max(abs(obj), 1.0)
         kept = int(lag.keep_pair.sum())
+        sites_left = int((allowed & ~lag.site_closed).sum())
         final_mip = remaining is None or kept <= LARGE_PAIRS or sol is None  # (no incumbent:
         # only the MIP can find one)
+        few = not final_mip and sites_left <= FEW_SITES and kept <= FEW_SITES_PAIRS
         if sol is not None and np.isfinite(lag.bound) and gap_now > POP_MIN_GAP and not final_mip:
             t_pop = time.perf_counter()
             before = obj
-            pop_limit = min(POP_SECONDS, POP_SHARE * left())
+            pop_limit = min(POP_SECONDS, (FEW_POP_SHARE if few else POP_SHARE) * left())
             obj, sol, res = self._popmusic(obj, sol, pop_limit)
             meta.update(
                 popmusic_incumbent=obj if obj < before else None,
@@ -675,6 +684,8 @@ class CapacitatedPMedian:
                 popmusic_local_optimum=res.local_optimum,
                 popmusic_seconds=round(time.perf_counter() - t_pop, 3),
             )
+        meta["few_sites_mip"] = few
+        final_mip = final_mip or few
         more = 0.0 if final_mip else max(left() - FINISH_SECONDS, 0.0)
         if obj < ub_fixed or more > 0:  # fix against the incumbent at the best multipliers,
             # after more steps (smaller, from the best multipliers) when no final MIP follows
