@@ -30,7 +30,8 @@ __all__ = ["Services"]
 Progress = Callable[[int, int], None]
 
 #: Seconds a capacitated ``locate`` request may solve; the answer carries its proven gap
-#: (Keski-Suomi health stations, p = 20 at 90 % load: 4.7 % at 60 s, docs/benchmarks.md).
+#: (Keski-Suomi health stations, p = 20, 15 000 persons per site: 4.8 % at 20 s, 4.1 % at
+#: 60 s by ``soteplan locate``; docs/benchmarks.md, capacitated sixth pass).
 LOCATE_CAPACITATED_SECONDS = 20.0
 
 
