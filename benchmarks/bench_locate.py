@@ -479,7 +479,7 @@ def capacitated_table(quick: bool) -> None:
             n = len(w)
         elif shape == "K–S min":
             cost, w, cap = keski_suomi_health_stations(p, load)
-            n = f"{len(w)} × {cost.shape[1]}"  # type: ignore[assignment]
+            n = f"{len(w)} × {cost.shape[1]}"  # type: ignore[assignment]  (a label here)
         else:
             cost, w, cap = capacitated_instance(n, p, load, seed=500 + k, clustered=clustered)
         r = CapacitatedPMedian.from_cost_matrix(
@@ -510,8 +510,8 @@ def capacitated_table(quick: bool) -> None:
 
 
 #: Optimal values of Lorena & Senne's São José dos Campos files, which state none themselves,
-#: as the capacitated p-median literature lists them (a cross-check: the table reports our
-#: own proof, and a row matches only if our proven optimum equals the listed value).
+#: as the capacitated p-median literature lists them (a cross-check of our own proof: the
+#: table prints our objective minus the listed value).
 SJC_LISTED_OPTIMA = {
     "SJC1.dat": 17288.99,
     "SJC2.dat": 33270.94,
@@ -535,11 +535,8 @@ def cpmp_files_table(paths: list[Path], time_limit: float) -> None:
             known = inst.best_known
             if known is None:
                 known = SJC_LISTED_OPTIMA.get(inst.name)
-            diff = (
-                "–"
-                if known is None
-                else f"{r.objective - known + 0.0:.2f}".replace("-0.00", "0.00")
-            )
+            d = None if known is None else r.objective - known
+            diff = "–" if d is None else f"{0.0 if abs(d) < 0.005 else d:.2f}"
             row = [inst.name, inst.n, inst.p, f"{r.seconds:.2f}", f"{r.objective:.2f}"]
             row += [f"{r.bound:.2f}", f"{100 * r.gap:.3f}", r.status.value]
             row += ["–" if known is None else f"{known:.2f}", diff]

@@ -504,18 +504,16 @@ class Services:
         minutes = np.asarray(inp.minutes, dtype=float)
         total = float(w.sum())
 
-        def served(cols: Any, assignment: Any = None) -> tuple[float, float]:
-            if assignment is None:
+        def served(cols: Any, assigned: bool = False) -> tuple[float, float]:
+            if not assigned:
                 t = np.nan_to_num(minutes[:, cols].min(axis=1), nan=np.inf)
             else:  # the capacitated model: the assigned site, not the nearest chosen one
-                t = np.where(assignment >= 0, minutes[np.arange(len(minutes)), assignment], np.inf)
+                t = np.nan_to_num(res.cost_to_site, nan=np.inf)
             finite = np.isfinite(t)
             mean = float(w[finite] @ t[finite]) / float(w[finite].sum()) if finite.any() else 0.0
             return mean, float(w[t <= threshold].sum()) / total if total else 0.0
 
-        mean_new, share_new = served(
-            list(res.site_indices), res.assignment if capacity is not None else None
-        )
+        mean_new, share_new = served(list(res.site_indices), assigned=capacity is not None)
         mean_now, share_now = served(list(existing)) if len(existing) else (float("nan"), 0.0)
         chosen = {str(x) for x in res.site_ids}
         fac = gpd.GeoDataFrame(

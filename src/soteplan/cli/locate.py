@@ -44,11 +44,10 @@ def _summary(
     """Population-weighted mean / max minutes and share within ``threshold``: to the nearest
     chosen site, or with ``assigned`` to the site each demand point is assigned to (the
     capacitated model, where that need not be the nearest)."""
-    mm = np.asarray(minutes, dtype=float)
     if assigned:
-        t = np.where(res.assignment >= 0, mm[np.arange(len(mm)), res.assignment], np.inf)
+        t = np.nan_to_num(res.cost_to_site, nan=np.inf)
     else:
-        t = mm[:, res.site_indices].min(axis=1)
+        t = np.asarray(minutes, dtype=float)[:, res.site_indices].min(axis=1)
     tot = float(w.sum())
     return {
         "mean min": float(w @ np.nan_to_num(t, nan=0.0)) / tot if tot else float("nan"),
